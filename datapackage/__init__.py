@@ -1,0 +1,28 @@
+"""The DPRK Relations dataset: validate, build, compare, verify and load it.
+
+The public API is imported lazily, so that `import datapackage` (and the
+command line's --help) does not pay for pandas, pyarrow and frictionless.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+__all__ = ["validate", "fmt", "load_package"]
+
+_API = {
+    "validate": ("validation", "validate"),
+    "fmt": ("formatting", "fmt"),
+    "load_package": ("package", "load_package"),
+}
+
+
+def __getattr__(name):
+    if name in _API:
+        module, attr = _API[name]
+        return getattr(importlib.import_module(f".{module}", __name__), attr)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(list(globals()) + list(_API))

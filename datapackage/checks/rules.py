@@ -1,0 +1,258 @@
+"""Rules no Table Schema can state, run column-wise on the typed tables.
+
+Some apply to every table (formula-like text, stray whitespace, canonical
+spelling, EDTF dates in fields marked ``"x-edtf": true``); the others are
+declared in each schema's ``"x-rules"`` list, so the schema remains the one
+place that says what the data must satisfy, and the codebook can show it.
+Both engines run these same implementations.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .. import dates
+from ..cast import canonical_spelling
+from ..problems import problem
+from .typed import Typed
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _rows(mask: np.ndarray) -> np.ndarray:
+    return np.flatnonzero(mask)
+
+
+def global_rules(t: Typed) -> list:
+    out = []
+    table = t.table
+    for f in table.fields:
+        raw = t.frame[f.name]
+        cast = t.cast(f.name)
+        present = ~cast.missing
+        values = raw.to_numpy(dtype=object)
+        if f.type == "string":
+            starts = raw.str[:1].to_numpy(dtype=object)
+            bad = present & np.isin(starts, FORMULA_STARTS)
+            for i in _rows(bad):
+                out.append(problem("formula", file=table.path, line=t.lines[i], column=f.name,
+                                   value=values[i][:60], detail=repr(values[i][:1])))
+        stripped = raw.str.strip().to_numpy(dtype=object)
+        bad = present & (stripped != values)
+        for i in _rows(bad):
+            v = values[i]
+            where = "leading and trailing spaces" if v[:1].isspace() and v[-1:].isspace() else (
+                "leading spaces" if v[:1].isspace() else "trailing spaces")
+            out.append(problem("whitespace", file=table.path, line=t.lines[i], column=f.name,
+                               value=v, detail=where))
+        if f.type != "string":
+            ok = cast.ok & ~bad
+            for v in pd.unique(raw[ok]):
+                want = canonical_spelling(f, v)
+                if want is None:
+                    continue
+                for i in _rows(ok & (values == v)):
+                    out.append(problem("canonical-value", file=table.path, line=t.lines[i], column=f.name,
+                                       value=v, expected=repr(want)))
+        if f.edtf:
+            out += _edtf(t, f.name, present & ~bad)
+    return out
+
+
+def _edtf(t: Typed, name: str, mask: np.ndarray) -> list:
+    out = []
+    raw = t.frame[name]
+    for v in pd.unique(raw[mask]):
+        reason = None
+        rule = "edtf"
+        try:
+            dates.parse(v)
+        except dates.OrderError as exc:
+            reason, rule = str(exc), "date-order"
+        except dates.EDTFError as exc:
+            reason = str(exc)
+        if reason is None:
+            continue
+        for i in _rows(mask & (raw.to_numpy(dtype=object) == v)):
+            out.append(problem(rule, file=t.table.path, line=t.lines[i], column=name, value=v,
+                               detail=f"{v!r}: {reason}" if rule == "date-order" else reason))
+    return out
+
+
+# -- declared rules ---------------------------------------------------------
+
+
+def _date_order(t: Typed, decl: dict, tables: dict) -> list:
+    start, end = decl["start"], decl["end"]
+    a, b = t.cast(start), t.cast(end)
+    with np.errstate(invalid="ignore"):
+        bad = a.ok & b.ok & (a.order > b.order)
+    return [problem("date-order", file=t.table.path, line=t.lines[i], column=end,
+                    value=t.frame.at[i, end],
+                    detail=f"{end} {t.frame.at[i, end]} comes before {start} {t.frame.at[i, start]}")
+            for i in _rows(bad)]
+
+
+def _requires(t: Typed, decl: dict, tables: dict) -> list:
+    f, g = decl["field"], decl["requires"]
+    bad = ~t.cast(f).missing & t.cast(g).missing
+    return [problem("requires", file=t.table.path, line=t.lines[i], column=g,
+                    detail=f"{f} is {t.frame.at[i, f]!r} but {g} is empty", expected=g)
+            for i in _rows(bad)]
+
+
+def _condition(t: Typed, decl: dict, key: str) -> np.ndarray:
+    return t.frame[decl[key]].isin([str(v) for v in decl["in"]]).to_numpy()
+
+
+def _required_if(t: Typed, decl: dict, tables: dict) -> list:
+    f, g = decl["field"], decl["if"]
+    bad = _condition(t, decl, "if") & t.cast(f).missing
+    return [problem("required-if", file=t.table.path, line=t.lines[i], column=f,
+                    detail=f"{f} is required when {g} is {t.frame.at[i, g]!r}", expected=f)
+            for i in _rows(bad)]
+
+
+def _forbidden_unless(t: Typed, decl: dict, tables: dict) -> list:
+    f, g = decl["field"], decl["unless"]
+    allowed = ", ".join(map(str, decl["in"]))
+    bad = ~_condition(t, decl, "unless") & ~t.cast(f).missing
+    return [problem("forbidden-unless", file=t.table.path, line=t.lines[i], column=f, value=t.frame.at[i, f],
+                    detail=f"{f} applies only when {g} is {allowed}, and {g} is {t.frame.at[i, g]!r}")
+            for i in _rows(bad)]
+
+
+def _lookup(t: Typed, field: str, tables: dict, column: str) -> tuple[pd.Series, str] | None:
+    """Values of ``column`` in the row each ``field`` value points to (by its foreign key)."""
+    fk = next((fk for fk in t.table.foreign_keys if fk.fields == (field,)), None)
+    if fk is None or fk.resource not in tables:
+        return None
+    target = tables[fk.resource]
+    mapping = pd.Series(target.frame[column].to_numpy(), index=target.frame[fk.reference_fields[0]].to_numpy())
+    mapping = mapping[~mapping.index.duplicated()]
+    return t.frame[field].map(mapping), fk.resource
+
+
+def _actor_type(t: Typed, decl: dict, tables: dict) -> list:
+    f = decl["field"]
+    got = _lookup(t, f, tables, decl.get("type_field", "actor_type"))
+    if got is None:
+        return []
+    kinds, resource = got
+    types = [str(x) for x in decl["types"]]
+    bad = ~t.cast(f).missing & kinds.notna().to_numpy() & ~kinds.isin(types).to_numpy()
+    return [problem("actor-type", file=t.table.path, line=t.lines[i], column=f, value=t.frame.at[i, f],
+                    detail=f"{f} {t.frame.at[i, f]!r} is a {kinds.iat[i]}, but must be a {' or '.join(types)}",
+                    expected=" or ".join(types))
+            for i in _rows(bad)]
+
+
+def _distinct(t: Typed, decl: dict, tables: dict) -> list:
+    a, b = decl["fields"]
+    bad = ~t.cast(a).missing & (t.frame[a] == t.frame[b]).to_numpy()
+    return [problem("distinct", file=t.table.path, line=t.lines[i], column=b, value=t.frame.at[i, b],
+                    detail=f"{a} and {b} are both {t.frame.at[i, b]!r}")
+            for i in _rows(bad)]
+
+
+def _spans(values: pd.Series) -> pd.DataFrame:
+    return dates.derive(values.where(values != "", None))
+
+
+def _within_visit(t: Typed, decl: dict, tables: dict) -> list:
+    f, v = decl["field"], decl["visit"]
+    target_field = decl.get("target_field", "date")
+    got = _lookup(t, v, tables, target_field)
+    if got is None:
+        return []
+    visit_dates, _ = got
+    own = _spans(t.frame[f])
+    theirs = _spans(visit_dates.fillna(""))
+    lo_ok = own["min"].isna() | theirs["min"].isna() | (own["min"] >= theirs["min"]).fillna(True)
+    hi_ok = own["max"].isna() | theirs["max"].isna() | (own["max"] <= theirs["max"]).fillna(True)
+    bad = ~t.cast(v).missing & ~(lo_ok & hi_ok).to_numpy(dtype=bool)
+    return [problem("within-visit", file=t.table.path, line=t.lines[i], column=f, value=t.frame.at[i, f],
+                    detail=f"{f} {t.frame.at[i, f]!r} is not within the dates of visit "
+                           f"{t.frame.at[i, v]!r} ({visit_dates.iat[i]})")
+            for i in _rows(bad)]
+
+
+def _citation_target(t: Typed, decl: dict, tables: dict) -> list:
+    fields = decl["fields"]
+    filled = np.vstack([~t.cast(f).missing for f in fields]).sum(axis=0)
+    names = ", ".join(fields)
+    return [problem("citation-target", file=t.table.path, line=t.lines[i], column=fields[0],
+                    detail=("the citation cites no record" if filled[i] == 0 else
+                            f"the citation cites {filled[i]} records; a citation supports exactly one"),
+                    expected=names)
+            for i in _rows(filled != 1)]
+
+
+def _uncited(t: Typed, decl: dict, tables: dict) -> list:
+    out = []
+    for f in decl["fields"]:
+        fk = next((fk for fk in t.table.foreign_keys if fk.fields == (f,)), None)
+        if fk is None or fk.resource not in tables:
+            continue
+        target = tables[fk.resource]
+        key = fk.reference_fields[0]
+        cited = set(t.frame[f][~t.cast(f).missing])
+        bad = ~target.frame[key].isin(cited).to_numpy()
+        out += [problem("uncited", file=target.table.path, line=target.lines[i], column=key,
+                        value=target.frame.at[i, key]) for i in _rows(bad)]
+    return out
+
+
+def _supports(t: Typed, decl: dict, tables: dict) -> list:
+    f = decl["field"]
+    out = []
+    present = ~t.cast(f).missing
+    for target_field in decl["targets"]:
+        fk = next((fk for fk in t.table.foreign_keys if fk.fields == (target_field,)), None)
+        if fk is None or fk.resource not in tables:
+            continue
+        names = set(tables[fk.resource].table.field_names)
+        rows = present & ~t.cast(target_field).missing
+        for i in _rows(rows):
+            unknown = [w for w in t.frame.at[i, f].split(" ") if w not in names]
+            if unknown:
+                out.append(problem("supports", file=t.table.path, line=t.lines[i], column=f,
+                                   value=t.frame.at[i, f],
+                                   detail=f"{', '.join(map(repr, unknown))} is not a field of {fk.resource}"))
+    return out
+
+
+DECLARED = {
+    "date-order": _date_order,
+    "requires": _requires,
+    "required-if": _required_if,
+    "forbidden-unless": _forbidden_unless,
+    "actor-type": _actor_type,
+    "distinct": _distinct,
+    "within-visit": _within_visit,
+    "citation-target": _citation_target,
+    "uncited": _uncited,
+    "supports": _supports,
+}
+# Declared in schemas but run by evidence.py, which needs the source texts.
+ELSEWHERE = {"evidence"}
+
+
+def unknown_declarations(tables) -> list:
+    """Declarations naming a rule that no code implements: a schema error."""
+    return [problem("descriptor", file=t.schema_path, column="x-rules",
+                    detail=f"unknown rule {decl.get('rule')!r} (known: {', '.join(sorted(DECLARED) + sorted(ELSEWHERE))})")
+            for t in tables for decl in t.rules
+            if decl.get("rule") not in DECLARED and decl.get("rule") not in ELSEWHERE]
+
+
+def check(tables: dict[str, Typed]) -> list:
+    out = []
+    for t in tables.values():
+        out += global_rules(t)
+        for decl in t.table.rules:
+            fn = DECLARED.get(decl.get("rule"))
+            if fn is not None:
+                out += fn(t, decl, tables)
+    return out

@@ -1,0 +1,106 @@
+"""The dprk-relations command: a thin layer over the Python API.
+
+Each command parses its options, calls one API function and prints the
+result. Heavy libraries are imported inside the commands, so that `--help`
+stays fast.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from pathlib import Path
+
+import click
+
+DEBUG_ENV = "DPRK_RELATIONS_DEBUG"
+
+
+def guarded(fn):
+    """Turn an unexpected exception into a one-line message and exit code 3.
+
+    Bad data never reaches here (it is reported, with exit 1); what does is a
+    bug, and a user needs a message to report, not a traceback to read.
+    Set DPRK_RELATIONS_DEBUG=1 to see the traceback.
+    """
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit):
+            raise
+        except KeyboardInterrupt:
+            click.echo("interrupted", err=True)
+            sys.exit(130)
+        except Exception as exc:  # noqa: BLE001 - the last line of defence
+            if os.environ.get(DEBUG_ENV):
+                raise
+            click.echo(f"internal error: {type(exc).__name__}: {exc}\n"
+                       f"This is a bug in dprk-relations, not in your data; please report it "
+                       f"(set {DEBUG_ENV}=1 for details).", err=True)
+            sys.exit(3)
+
+    return wrapper
+
+
+def package_dir_argument(fn):
+    return click.argument("package_dir", default=".", type=click.Path(file_okay=False, path_type=Path))(fn)
+
+
+def _require_package(package_dir: Path) -> None:
+    if not (package_dir / "datapackage.json").is_file():
+        raise click.UsageError(f"no datapackage.json in {package_dir}")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="dprk-relations")
+def main():
+    """Build, check and load the DPRK Relations dataset."""
+
+
+@main.command()
+@package_dir_argument
+@click.option("--sources", "sources", multiple=True, type=click.Path(path_type=Path),
+              help="Directory holding the source texts (repeatable). Default: $DPRK_RELATIONS_SOURCES.")
+@click.option("--format", "output", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="Report format.")
+@click.option("--engine", type=click.Choice(["auto", "frictionless", "fast", "both"]), default="auto",
+              show_default=True, help="Which engine checks the Table Schemas (auto: both on small data).")
+@click.option("--strict", is_flag=True, help="A source whose text is not found is an error, not a notice.")
+@guarded
+def validate(package_dir, sources, output, engine, strict):
+    """Check the raw data: schemas, rules and evidence. Exit 1 on any error."""
+    _require_package(package_dir)
+    from .validation import validate as run
+
+    report = run(package_dir, sources=list(sources) or None, engine=engine, strict=strict)
+    click.echo(report.to_json() if output == "json" else report.to_text(), nl=False)
+    sys.exit(int(not report.valid))
+
+
+@main.command()
+@package_dir_argument
+@click.option("--check", is_flag=True, help="Only say which files would change; exit 1 if any.")
+@guarded
+def fmt(package_dir, check):
+    """Rewrite the raw CSVs in canonical form (form only, never values)."""
+    _require_package(package_dir)
+    from .formatting import fmt as run
+    from .package import PackageError
+
+    try:
+        result = run(package_dir, check=check)
+    except PackageError as exc:
+        for p in exc.problems:
+            click.echo(f"{p.file}: {p.message}", err=True)
+        sys.exit(1)
+    verb = "would rewrite" if check else "rewrote"
+    for path in result.changed:
+        click.echo(f"{verb} {path}")
+    for path, why in result.refused.items():
+        click.echo(f"left {path} alone: {why}", err=True)
+    click.echo(f"{len(result.changed)} changed, {len(result.unchanged)} already canonical, "
+               f"{len(result.refused)} refused")
+    sys.exit(1 if result.refused or (check and result.changed) else 0)

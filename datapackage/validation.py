@@ -1,0 +1,74 @@
+"""Validation: read the package, run one or both engines and the shared rules,
+check evidence, and merge everything into one report."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .csvio import RawTable, read_raw
+from .package import PackageError, load_package
+from .report import Report
+
+ENGINES = ("auto", "frictionless", "fast", "both")
+# Below this many rows both engines run and cross-check each other; above it
+# the fast engine alone, because frictionless reads about 37k rows a second.
+AUTO_THRESHOLD = 50_000
+
+
+def pick_engines(engine: str, rows: int) -> tuple[str, ...]:
+    if engine not in ENGINES:
+        raise ValueError(f"engine must be one of {', '.join(ENGINES)}")
+    if engine == "auto":
+        return ("frictionless", "fast") if rows <= AUTO_THRESHOLD else ("fast",)
+    if engine == "both":
+        return ("frictionless", "fast")
+    return (engine,)
+
+
+def read_tables(package) -> dict[str, RawTable]:
+    return {name: read_raw(table, package.root) for name, table in package.tables.items()}
+
+
+def validate(package_dir=".", sources=None, engine: str = "auto", strict: bool = False) -> Report:
+    """Validate the package in ``package_dir`` and return a :class:`Report`.
+
+    ``sources``: a directory (or list of them) holding the source texts;
+    default: the DPRK_RELATIONS_SOURCES environment variable. ``strict``:
+    a source whose text cannot be found is an error, not a notice.
+    """
+    from .checks import evidence, rules
+    from .checks.typed import Typed
+
+    report = Report()
+    try:
+        package = load_package(Path(package_dir))
+    except PackageError as exc:
+        report.add(exc.problems)
+        return report.finish()
+    report.add(rules.unknown_declarations(package.tables.values()))
+    raws = read_tables(package)
+    for raw in raws.values():
+        report.add(raw.problems)
+    rows = sum(len(r.frame) for r in raws.values() if r.usable)
+    engines = pick_engines(engine, rows)
+    if "frictionless" in engines:
+        from .checks import frictionless_engine
+
+        report.add(frictionless_engine.descriptor_problems(package))
+        report.add(frictionless_engine.check(package, raws))
+    if "fast" in engines:
+        from .checks import pandera_engine
+
+        report.add(pandera_engine.check(package, raws))
+    typed = {name: Typed(raw) for name, raw in raws.items() if raw.usable}
+    report.add(rules.check(typed))
+    problems, notices, ev_stats = evidence.check(typed, sources, strict=strict)
+    report.add(problems)
+    for name, raw in raws.items():
+        if not raw.usable:
+            report.notices.append(f"{raw.table.path}: cell checks skipped until the problems above are fixed; "
+                                  f"references into {name} were not checked")
+    report.notices[:0] = notices
+    report.stats = {"tables": len(raws), "rows": rows, "engines": list(engines),
+                    "evidence_quotes": ev_stats["quotes"], "evidence_checked": ev_stats["checked"]}
+    return report.finish()
