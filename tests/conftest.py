@@ -1,0 +1,112 @@
+"""Shared fixtures: the real package, broken copies of it, and the source texts."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED = REPO.parent / "shared"
+SOURCE_DIRS = [SHARED / "sources", SHARED / "reference"]
+PACKAGE_PARTS = ("datapackage.json", "schemas", "raw")
+
+
+@pytest.fixture(scope="session")
+def repo() -> Path:
+    return REPO
+
+
+@pytest.fixture(scope="session")
+def source_dirs() -> list[Path]:
+    missing = [d for d in SOURCE_DIRS if not d.is_dir()]
+    assert not missing, f"the source texts must lie beside the repository: {missing}"
+    return SOURCE_DIRS
+
+
+class Copy:
+    """A throw-away copy of the package, with helpers to damage it."""
+
+    def __init__(self, root: Path):
+        self.root = root
+
+    def path(self, rel: str) -> Path:
+        return self.root / rel
+
+    def rows(self, rel: str) -> list[list[str]]:
+        return list(csv.reader(io.StringIO(self.path(rel).read_text(encoding="utf-8"), newline="")))
+
+    def write_rows(self, rel: str, rows) -> None:
+        buf = io.StringIO()
+        csv.writer(buf, lineterminator="\n").writerows(rows)
+        self.path(rel).write_bytes(buf.getvalue().encode("utf-8"))
+
+    def set_cell(self, rel: str, line: int, column: str, value: str) -> str:
+        """Set the cell at spreadsheet row ``line``; return the old value."""
+        rows = self.rows(rel)
+        col = rows[0].index(column)
+        old = rows[line - 1][col]
+        rows[line - 1][col] = value
+        self.write_rows(rel, rows)
+        return old
+
+    def find(self, rel: str, column: str, value: str) -> int:
+        """Spreadsheet row of the first row whose ``column`` equals ``value``."""
+        rows = self.rows(rel)
+        col = rows[0].index(column)
+        return next(i for i, r in enumerate(rows[1:], start=2) if r[col] == value)
+
+    def delete_row(self, rel: str, line: int) -> list[str]:
+        rows = self.rows(rel)
+        gone = rows.pop(line - 1)
+        self.write_rows(rel, rows)
+        return gone
+
+
+@pytest.fixture
+def pkg(tmp_path) -> Copy:
+    root = tmp_path / "pkg"
+    root.mkdir()
+    for part in PACKAGE_PARTS:
+        src = REPO / part
+        if src.is_dir():
+            shutil.copytree(src, root / part)
+        else:
+            shutil.copy2(src, root / part)
+    return Copy(root)
+
+
+class Result:
+    def __init__(self, returncode, stdout, stderr):
+        self.returncode, self.stdout, self.stderr = returncode, stdout, stderr
+
+
+def run_cli(*args, cwd=None, env=None, process=False) -> Result:
+    """Run the command line: in-process through click's runner (fast), or with
+    ``process=True`` as a real process, exactly as a user runs it."""
+    full_env = dict(os.environ)
+    full_env.pop("DPRK_RELATIONS_DEBUG", None)
+    full_env.update(env or {})
+    if process:
+        out = subprocess.run([sys.executable, "-m", "datapackage", *map(str, args)], cwd=cwd,
+                             capture_output=True, text=True, env=full_env)
+        return Result(out.returncode, out.stdout, out.stderr)
+    from click.testing import CliRunner
+
+    from datapackage.cli import main
+
+    old = os.getcwd()
+    try:
+        if cwd:
+            os.chdir(cwd)
+        res = CliRunner().invoke(main, [str(a) for a in args], env={k: v for k, v in (env or {}).items()},
+                                 catch_exceptions=False)
+    finally:
+        os.chdir(old)
+    return Result(res.exit_code, res.stdout, res.stderr)

@@ -1,0 +1,85 @@
+"""The real raw data passes every check, in both engines, with every quote checked."""
+
+import csv
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from datapackage import validate
+from datapackage.package import load_package
+
+
+@pytest.mark.parametrize("engine", ["frictionless", "fast"])
+def test_real_data_is_valid(repo, source_dirs, engine):
+    report = validate(repo, sources=source_dirs, engine=engine, strict=True)
+    assert report.valid, report.to_text()
+    assert report.problems == []
+
+
+def test_every_quote_is_checked(repo, source_dirs):
+    report = validate(repo, sources=source_dirs, strict=True)
+    assert report.stats["evidence_quotes"] > 0
+    assert report.stats["evidence_checked"] == report.stats["evidence_quotes"]
+    assert not [n for n in report.notices if "NOT checked" in n]
+
+
+def test_frictionless_cli_validates_the_descriptor_directly(repo):
+    # frictionless' own command, reading raw/*.csv through datapackage.json
+    exe = [str(Path(sys.executable).with_name("frictionless"))]
+    out = subprocess.run(exe + ["validate", "--json", "datapackage.json"], cwd=repo, capture_output=True, text=True)
+    report = json.loads(out.stdout)
+    assert report["valid"], out.stdout[:2000]
+    assert {t["name"] for t in report["tasks"]} == set(load_package(repo).tables)
+
+
+def test_every_record_is_cited_and_every_citation_cites_one(repo):
+    package = load_package(repo)
+    cites = list(csv.DictReader(open(repo / "raw/citations.csv", encoding="utf-8")))
+    targets = {"visit_id": "visits", "aid_id": "aid", "sanction_id": "sanctions",
+               "statement_id": "statements", "event_id": "events"}
+    for row in cites:
+        assert sum(bool(row[k]) for k in targets) == 1, row["citation_id"]
+    for col, table in targets.items():
+        pk = package.tables[table].primary_key[0]
+        ids = {r[pk] for r in csv.DictReader(open(repo / f"raw/{table}.csv", encoding="utf-8"))}
+        assert ids, table
+        assert ids <= {r[col] for r in cites}, f"uncited {table}: {ids - {r[col] for r in cites}}"
+
+
+def test_the_article_figures_are_coded_with_their_uncertainty(repo):
+    aid = {r["aid_id"]: r for r in csv.DictReader(open(repo / "raw/aid.csv", encoding="utf-8"))}
+    amounts = {r["amount"]: r for r in aid.values() if r["amount"]}
+    assert set(amounts) == {"900000000", "420000000"}
+    for r in amounts.values():
+        assert r["currency"] == "SUR" and r["currency_basis"] == "unspecified"
+    assert amounts["420000000"]["year_start"] == "1961" and amounts["420000000"]["year_end"] == "1964"
+    assert any(r["status"] == "refused" for r in aid.values())
+
+
+def test_the_first_visit_has_the_checked_dates(repo):
+    visits = {r["visit_id"]: r for r in csv.DictReader(open(repo / "raw/visits.csv", encoding="utf-8"))}
+    first = [r for r in visits.values() if r["first_visit"] == "true"]
+    assert len(first) == 1
+    assert first[0]["date"] == "2018-03-25/2018-03-28" and first[0]["location"] == "Beijing"
+    statuses = {r["status"] for r in visits.values()}
+    assert {"occurred", "invited", "declined", "postponed"} <= statuses
+    assert any(r["visit_type"] == "secret" for r in visits.values())
+    assert any(r["visit_type"] == "envoy" for r in visits.values())
+
+
+def test_no_source_text_is_copied_into_the_project(repo, source_dirs):
+    import re
+
+    texts = [p.read_text(encoding="utf-8") for d in source_dirs for p in d.glob("*.txt")]
+    sentences = [s for t in texts for s in re.split(r"(?<=[.!?])\s+", t) if len(s) > 40]
+    tracked = subprocess.run(["git", "ls-files"], cwd=repo, capture_output=True, text=True).stdout.split()
+    for rel in tracked:
+        try:
+            body = (repo / rel).read_text(encoding="utf-8")
+        except (UnicodeDecodeError, IsADirectoryError, FileNotFoundError):
+            continue
+        hits = sum(1 for s in sentences if s in body)
+        assert hits <= 0.25 * len(sentences), f"{rel} holds {hits} sentences of a source text"
