@@ -1,5 +1,5 @@
 # The two commands a fresh machine needs (see README):
-#   make build   install everything, validate the raw data, build the release
+#   make build   install everything, validate raw/ and build the release in build/<version>/
 #   make test    install everything (R and Chromium included), run the tests
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
@@ -11,7 +11,7 @@ export DPRK_RELATIONS_SOURCES ?= $(abspath ../shared/sources):$(abspath ../share
 .PHONY: build test install validate fmt lock clean
 
 build: install
-	$(BIN)/dprk-relations validate --strict
+	$(BIN)/dprk-relations build --strict
 
 test: install
 	$(BIN)/python -m pytest

@@ -104,3 +104,97 @@ def fmt(package_dir, check):
     click.echo(f"{len(result.changed)} changed, {len(result.unchanged)} already canonical, "
                f"{len(result.refused)} refused")
     sys.exit(1 if result.refused or (check and result.changed) else 0)
+
+
+def sources_option(fn):
+    return click.option("--sources", "sources", multiple=True, type=click.Path(path_type=Path),
+                        help="Directory holding the source texts (repeatable). Default: $DPRK_RELATIONS_SOURCES.")(fn)
+
+
+@main.command()
+@package_dir_argument
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Directory that holds the releases. Default: PACKAGE_DIR/build.")
+@sources_option
+@click.option("--strict", is_flag=True, help="A source whose text is not found is an error.")
+@guarded
+def build(package_dir, out, sources, strict):
+    """Validate, then write the release build/<version>/ (CSV, Parquet, docs, zip)."""
+    _require_package(package_dir)
+    from .build import BuildLocked
+    from .build import build as run
+
+    try:
+        result = run(package_dir, out=out, sources=list(sources) or None, strict=strict)
+    except BuildLocked as exc:
+        raise click.ClickException(str(exc)) from None
+    except OSError as exc:
+        raise click.ClickException(f"cannot write the release: {exc.strerror or exc} ({exc.filename or ''})") from None
+    if not result.ok:
+        click.echo(result.report.to_text(), nl=False)
+        click.echo("build stopped: nothing was written", err=True)
+        sys.exit(1)
+    for note in result.report.notices:
+        click.echo(f"note: {note}")
+    where = result.path
+    if result.status == "built":
+        click.echo(f"built {result.version} in {where}")
+    elif result.status == "reproduced":
+        click.echo(f"reproduced {result.version} exactly ({where})")
+    else:
+        click.echo(f"raw data differs from published {result.version}: {result.summary}")
+        click.echo(f"preview written to {where}; `dprk-relations release` publishes it as a new version")
+
+
+@main.command()
+@click.argument("old", type=click.Path(exists=True, path_type=Path))
+@click.argument("new", type=click.Path(exists=True, path_type=Path), default=".")
+@click.option("--format", "output", type=click.Choice(["text", "markdown", "json"]), default="text",
+              show_default=True, help="Output format.")
+@sources_option
+@guarded
+def diff(old, new, output, sources):
+    """Compare two releases (directories or zips) or a release and raw data."""
+    from .diff import DiffError
+    from .diff import diff as run
+
+    try:
+        d = run(old, new, sources=list(sources) or None)
+    except DiffError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo({"text": d.to_text, "markdown": d.to_markdown, "json": d.to_json}[output](), nl=False)
+
+
+@main.command()
+@click.argument("bump", required=False, type=click.Choice(["major", "minor", "patch"]))
+@click.option("--package-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
+              show_default=True, help="The package directory.")
+@click.option("--date", "day", default=None, help="Release date (YYYY-MM-DD). Default: today.")
+@sources_option
+@guarded
+def release(bump, package_dir, day, sources):
+    """Publish the raw data as a new version, bumped as the changes require."""
+    _require_package(package_dir)
+    from .build import BuildLocked
+    from .publish import ReleaseRefused
+    from .publish import release as run
+
+    try:
+        result = run(package_dir, bump=bump, day=day, sources=list(sources) or None)
+    except (ReleaseRefused, BuildLocked) as exc:
+        click.echo(f"release refused: {exc}", err=True)
+        sys.exit(1)
+    click.echo(f"released {result.version} ({result.bump}) in {result.path}")
+    click.echo(result.changelog_entry, nl=False)
+
+
+@main.command()
+@click.argument("path", type=click.Path(path_type=Path))
+@guarded
+def verify(path):
+    """Check a downloaded release (directory or zip): hashes, sizes, schemas, paths."""
+    from .verify import verify as run
+
+    result = run(path)
+    click.echo(result.to_text(), nl=False)
+    sys.exit(0 if result.ok else 1)

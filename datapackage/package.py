@@ -289,6 +289,13 @@ def load_package(root=".") -> Package:
         if not isinstance(res, dict):
             probs.append(problem("descriptor", file=DESCRIPTOR, column=f"resources[{i}]", detail="a resource is not an object"))
             continue
+        if res.get("type", "table") != "table":
+            # A plain file (a release's Parquet copy): its path must still be safe.
+            full, why = safe_relpath(res.get("path"), root)
+            if full is None:
+                probs.append(problem("unsafe-path", file=DESCRIPTOR, column=f"{res.get('name')}.path",
+                                     value=res.get("path"), detail=why))
+            continue
         table, tprobs = _table(res, i, root)
         probs += tprobs
         if table is None:

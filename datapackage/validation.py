@@ -36,6 +36,12 @@ def validate(package_dir=".", sources=None, engine: str = "auto", strict: bool =
     default: the DPRK_RELATIONS_SOURCES environment variable. ``strict``:
     a source whose text cannot be found is an error, not a notice.
     """
+    return check_package(package_dir, sources, engine, strict)[0]
+
+
+def check_package(package_dir=".", sources=None, engine: str = "auto", strict: bool = False):
+    """(report, package, typed tables): what validate finds, and what it read,
+    for stages that go on from valid data without reading it twice."""
     from .checks import evidence, rules
     from .checks.typed import Typed
 
@@ -44,7 +50,7 @@ def validate(package_dir=".", sources=None, engine: str = "auto", strict: bool =
         package = load_package(Path(package_dir))
     except PackageError as exc:
         report.add(exc.problems)
-        return report.finish()
+        return report.finish(), None, {}
     report.add(rules.unknown_declarations(package.tables.values()))
     raws = read_tables(package)
     for raw in raws.values():
@@ -71,4 +77,4 @@ def validate(package_dir=".", sources=None, engine: str = "auto", strict: bool =
     report.notices[:0] = notices
     report.stats = {"tables": len(raws), "rows": rows, "engines": list(engines),
                     "evidence_quotes": ev_stats["quotes"], "evidence_checked": ev_stats["checked"]}
-    return report.finish()
+    return report.finish(), package, typed

@@ -36,7 +36,7 @@ def descriptor_problems(package: Package) -> list:
     """frictionless' own verdict on datapackage.json and the schemas it points to."""
     from frictionless import Package as FPackage
 
-    report = FPackage.validate_descriptor(str(package.root / DESCRIPTOR), basepath=str(package.root))
+    report = FPackage.validate_descriptor(str((package.root / DESCRIPTOR).resolve()))
     return [problem("descriptor", file=DESCRIPTOR, detail=f"frictionless: {e.message}")
             for task in report.tasks for e in task.errors] + \
         [problem("descriptor", file=DESCRIPTOR, detail=f"frictionless: {e.message}") for e in report.errors]

@@ -1,0 +1,103 @@
+"""How to cite a release: CITATION.cff, the citation line, and the release README,
+all generated from datapackage.json so they never disagree with it."""
+
+from __future__ import annotations
+
+import json
+
+DATASET = "dprk-relations"
+
+
+def _authors(meta: dict) -> list[str]:
+    return [c.get("title", "") for c in meta.get("contributors", []) if "creator" in c.get("roles", ["creator"])] \
+        or ["DPRK Relations Dataset maintainers"]
+
+
+def citation_text(meta: dict) -> str:
+    year = (meta.get("created") or "")[:4]
+    authors = "; ".join(_authors(meta))
+    when = f" ({year})" if year else ""
+    return f"{authors}{when}. {meta.get('title', DATASET)}. Version {meta.get('version', '')}. " \
+           f"Dataset, {meta.get('licenses', [{}])[0].get('name', '')}."
+
+
+def citation_cff(meta: dict) -> str:
+    """CITATION.cff (format 1.2.0) for the version in ``meta``."""
+    q = lambda s: json.dumps(s, ensure_ascii=False)  # noqa: E731 - a JSON string is a YAML string
+    lines = [
+        "cff-version: 1.2.0",
+        'message: "If you use this dataset, please cite it as below."',
+        "type: dataset",
+        f"title: {q(meta.get('title', DATASET))}",
+        f"version: {q(meta.get('version', ''))}",
+    ]
+    if meta.get("created"):
+        lines.append(f"date-released: {q(meta['created'][:10])}")
+    lic = (meta.get("licenses") or [{}])[0].get("name")
+    if lic:
+        lines.append(f"license: {q(lic)}")
+    lines.append("authors:")
+    lines += [f"  - name: {q(a)}" for a in _authors(meta)]
+    if meta.get("description"):
+        lines.append(f"abstract: {q(meta['description'])}")
+    if meta.get("keywords"):
+        lines.append("keywords:")
+        lines += [f"  - {q(k)}" for k in meta["keywords"]]
+    if meta.get("homepage"):
+        lines.append(f"url: {q(meta['homepage'])}")
+    return "\n".join(lines) + "\n"
+
+
+def release_readme(meta: dict, tables: dict, extra_files: list[str]) -> str:
+    """The README inside a release: what is in it, how to cite it, how to load it."""
+    version = meta.get("version", "")
+    rows = "\n".join(f"| `{n}` | {len(rt.strings)} | {rt.table.row_description or rt.table.description} |"
+                     for n, rt in tables.items())
+    files = "\n".join(f"- `{f}`" for f in extra_files)
+    return f"""# {meta.get('title', DATASET)}: version {version}
+
+{meta.get('description', '')}
+
+## Contents
+
+| table | rows | a row is |
+| --- | ---: | --- |
+{rows}
+
+Each table is in `data/` twice, with the same rows and columns: as CSV
+(`data/<table>.csv`, UTF-8) and as Parquet (`data/<table>.parquet`, with
+dates, categories, integers and booleans typed). `datapackage.json`
+describes every column (Data Package v2, with sizes and sha256 hashes);
+`SHA256SUMS` lists the hash of every file. Also here:
+
+{files}
+
+## How to cite
+
+{citation_text(meta)}
+
+(`CITATION.cff` has the same in machine-readable form.) Data licence:
+{(meta.get('licenses') or [{}])[0].get('title', '')}.
+
+## How to load
+
+Python, with the `dprk-relations` package:
+
+```python
+import datapackage
+tables = datapackage.load("path/to/this/folder")   # or the .zip
+visits = tables["visits"]
+```
+
+R, with base R, readr and jsonlite (`scripts/load.R` in the repository):
+
+```r
+source("load.R")
+tables <- load_dprk_relations("path/to/this/folder")
+```
+
+Or with rOpenSci's frictionless package:
+`frictionless::read_resource(frictionless::read_package("datapackage.json"), "visits")`.
+
+Check a download: `dprk-relations verify path/to/dprk-relations-{version}.zip`.
+"""

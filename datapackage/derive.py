@@ -1,0 +1,166 @@
+"""The columns a release adds to the raw records, and their schema.
+
+Every derived column is computed here from raw columns it names in its
+``x-derived-from`` property, so a reader can trace it back:
+
+- for each EDTF field ``f``: ``f_min`` and ``f_max`` (earliest and latest
+  possible day) and ``f_precision`` (day, month, year, decade, century);
+- for records with citations: ``source_count`` and ``source_ids``;
+- for aid: ``amount_usd`` and ``amount_usd_rate_id``, from exchange_rates.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from . import dates
+from .package import Package, Table
+
+PRECISION_CATEGORIES = [
+    {"value": "day", "label": "Exact day"},
+    {"value": "month", "label": "Month"},
+    {"value": "year", "label": "Year"},
+    {"value": "decade", "label": "Decade"},
+    {"value": "century", "label": "Century"},
+]
+AMOUNT_USD_RULE = (
+    "amount divided by the units_per_usd of the one exchange rate with the same currency and "
+    "currency basis whose validity covers the whole of the record's date; empty when the basis is "
+    "unspecified, when no rate or more than one rate applies, or when the date is open-ended. "
+    "Amounts in USD are copied."
+)
+
+
+@dataclass
+class ReleaseTable:
+    table: Table
+    schema: dict  # the release Table Schema: raw fields plus derived ones
+    strings: pd.DataFrame  # raw columns as the canonical raw strings
+    typed: pd.DataFrame  # every column typed (raw and derived)
+
+
+def _edtf_fields(name: str, field) -> list[dict]:
+    base = {"x-derived-from": [name]}
+    return [
+        {"name": f"{name}_min", "type": "date", **base,
+         "description": f"Earliest possible day of {name} (derived from the EDTF value; empty for an open start)."},
+        {"name": f"{name}_max", "type": "date", **base,
+         "description": f"Latest possible day of {name} (derived from the EDTF value; empty for an open end)."},
+        {"name": f"{name}_precision", "type": "string", **base,
+         "description": f"Precision of {name}: the coarsest unit of its ends (day, month, year, decade, century).",
+         "constraints": {"enum": [c["value"] for c in PRECISION_CATEGORIES]},
+         "categories": PRECISION_CATEGORIES, "categoriesOrdered": True},
+    ]
+
+
+CITED_FIELDS = [
+    {"name": "source_count", "type": "integer", "x-derived-from": ["citations.source_id"],
+     "description": "Number of distinct sources cited for the record (corroboration).",
+     "constraints": {"required": True, "minimum": 1}},
+    {"name": "source_ids", "type": "string", "x-derived-from": ["citations.source_id"],
+     "description": "The ids of those sources, sorted, separated by spaces.",
+     "constraints": {"required": True}},
+]
+AMOUNT_FIELDS = [
+    {"name": "amount_usd", "type": "number", "x-derived-from": ["amount", "currency", "currency_basis", "date",
+                                                                 "exchange_rates.units_per_usd"],
+     "description": "The amount in US dollars: " + AMOUNT_USD_RULE, "constraints": {"minimum": 0}},
+    {"name": "amount_usd_rate_id", "type": "string", "x-derived-from": ["exchange_rates.rate_id"],
+     "description": "The exchange rate used for amount_usd; empty when none was."},
+]
+
+
+def cited_tables(package: Package) -> dict[str, str]:
+    """Record table -> the citations column that points to it."""
+    cit = package.tables.get("citations")
+    if cit is None:
+        return {}
+    return {fk.resource: fk.fields[0] for fk in cit.foreign_keys
+            if fk.resource != "sources" and len(fk.fields) == 1}
+
+
+def release_schema(package: Package, table: Table) -> dict:
+    schema = copy.deepcopy(table.schema)
+    schema.pop("$schema", None)
+    fields = schema["fields"]
+    out = []
+    for f in fields:
+        out.append(f)
+    for f in table.fields:
+        if f.edtf:
+            out += copy.deepcopy(_edtf_fields(f.name, f))
+    if table.name in cited_tables(package):
+        out += copy.deepcopy(CITED_FIELDS)
+    if table.name == "aid" and "exchange_rates" in package.tables:
+        out += copy.deepcopy(AMOUNT_FIELDS)
+    schema["fields"] = out
+    return schema
+
+
+def _amount_usd(aid: pd.DataFrame, rates: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    usd = pd.Series(np.nan, index=aid.index, dtype="float64")
+    rate_ids = pd.Series([None] * len(aid), index=aid.index, dtype=object)
+    for i, row in aid.iterrows():
+        amount, cur = row["amount"], row["currency"]
+        if pd.isna(amount) or pd.isna(cur):
+            continue
+        if cur == "USD":
+            usd[i] = float(amount)
+            continue
+        basis = row.get("currency_basis")
+        if isinstance(basis, str) and basis == "unspecified":
+            continue
+        lo, hi = row.get("date_min"), row.get("date_max")
+        if pd.isna(lo) or pd.isna(hi):
+            continue
+        same = rates[(rates["currency"] == cur) &
+                     ((rates["currency_basis"] == basis) if isinstance(basis, str) else rates["currency_basis"].isna())]
+        fits = same[(same["valid_from"].isna() | (same["valid_from"] <= pd.Timestamp(lo))) &
+                    (same["valid_to"].isna() | (same["valid_to"] >= pd.Timestamp(hi)))]
+        if len(fits) == 1:
+            usd[i] = float(amount) / float(fits["units_per_usd"].iloc[0])
+            rate_ids[i] = fits["rate_id"].iloc[0]
+    return usd, rate_ids
+
+
+def derive(package: Package, typed_tables: dict) -> dict[str, ReleaseTable]:
+    """Release tables from validated raw tables (``typed_tables``: name -> checks.typed.Typed)."""
+    cites = typed_tables.get("citations")
+    targets = cited_tables(package)
+    out = {}
+    for name, t in typed_tables.items():
+        table = t.table
+        pk = list(table.primary_key)
+        strings = t.frame.sort_values(pk, kind="stable") if pk else t.frame
+        order = strings.index
+        strings = strings.reset_index(drop=True)
+        typed = t.typed_frame().loc[order].reset_index(drop=True)
+        extra = {}
+        for f in table.fields:
+            if f.edtf:
+                spans = dates.derive(strings[f.name].where(strings[f.name] != "", None))
+                extra[f"{f.name}_min"] = pd.to_datetime(spans["min"]).astype("datetime64[s]")
+                extra[f"{f.name}_max"] = pd.to_datetime(spans["max"]).astype("datetime64[s]")
+                extra[f"{f.name}_precision"] = pd.Series(spans["precision"], dtype="string")
+        if name in targets and cites is not None:
+            col = targets[name]
+            c = cites.frame[[col, "source_id"]]
+            c = c[c[col] != ""]
+            grouped = c.groupby(col)["source_id"].agg(lambda s: " ".join(sorted(set(s))))
+            ids = strings[pk[0]].map(grouped)
+            extra["source_count"] = pd.array(ids.map(lambda s: len(s.split()) if isinstance(s, str) else 0),
+                                             dtype="Int64")
+            extra["source_ids"] = pd.Series(ids, dtype="string")
+        typed = pd.concat([typed, pd.DataFrame(extra)], axis=1) if extra else typed
+        out[name] = ReleaseTable(table, release_schema(package, table), strings, typed)
+    if "aid" in out and "exchange_rates" in out:
+        aid = out["aid"].typed
+        usd, rate_ids = _amount_usd(aid, out["exchange_rates"].typed)
+        aid["amount_usd"] = pd.array(usd.to_numpy(), dtype="Float64")
+        aid.loc[usd.isna(), "amount_usd"] = pd.NA
+        aid["amount_usd_rate_id"] = pd.Series(rate_ids, dtype="string")
+    return out

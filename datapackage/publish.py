@@ -1,0 +1,126 @@
+"""`release`: publish the raw data as a new version, bumped as the changes require.
+
+The diff against the latest published release decides the smallest bump the
+versioning rules allow; a smaller one is refused. The changelog entry is
+written from the diff, datapackage.json and CITATION.cff get the new version
+and date, and the release is built. Repository files are written first and
+the release directory last, so a release cut short can be finished with
+`dprk-relations build`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import date as Date
+from pathlib import Path
+
+from .diff import BUMPS, Diff, Snapshot, compare, snapshot_release
+
+VERSION = re.compile(r"^(\d+)\.(\d+)\.(\d+)$")
+FIRST_VERSION = "1.0.0"
+
+
+class ReleaseRefused(Exception):
+    """The release cannot go ahead; the message says why and what to do."""
+
+
+@dataclass
+class ReleaseResult:
+    version: str
+    bump: str
+    diff: Diff | None
+    path: Path
+    changelog_entry: str
+    files: dict = field(default_factory=dict)
+
+
+def published_versions(build_root: Path) -> list[str]:
+    found = [p.name for p in Path(build_root).glob("*") if p.is_dir() and VERSION.match(p.name)]
+    return sorted(found, key=lambda v: tuple(int(x) for x in v.split(".")))
+
+
+def bumped(version: str, bump: str) -> str:
+    major, minor, patch = (int(x) for x in VERSION.match(version).groups())
+    if bump == "major":
+        return f"{major + 1}.0.0"
+    if bump == "minor":
+        return f"{major}.{minor + 1}.0"
+    return f"{major}.{minor}.{patch + 1}"
+
+
+def snapshot_tables(package, tables, label: str) -> Snapshot:
+    from .diff import _read_csv_rows
+    from .release_files import csv_bytes
+
+    meta = {k: v for k, v in package.descriptor.items() if k not in ("resources", "version", "created")}
+    return Snapshot(label, package.version, meta, {n: rt.schema for n, rt in tables.items()},
+                    {n: _read_csv_rows(csv_bytes(rt), rt.schema) for n, rt in tables.items()})
+
+
+def _first_entry(version: str, day: str, tables) -> str:
+    counts = ", ".join(f"{n} {len(rt.strings)}" for n, rt in tables.items())
+    return f"## {version} ({day})\n\nFirst release. Rows per table: {counts}.\n"
+
+
+def _with_entry(changelog: str, entry: str) -> str:
+    head = "# Changelog\n"
+    body = changelog[len(head):].lstrip("\n") if changelog.startswith(head) else changelog
+    return head + "\n" + entry + ("\n" + body if body.strip() else "")
+
+
+def _write_json(path: Path, obj) -> None:
+    from .formatting import write_atomic
+
+    write_atomic(path, (json.dumps(obj, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
+
+
+def release(package_dir=".", bump: str | None = None, day: str | None = None, sources=None,
+            strict: bool = False) -> ReleaseResult:
+    """Publish a new version; raise ReleaseRefused when it must not happen."""
+    from . import citation
+    from .build import build_lock, read_changelog, release_contents, release_tables, write_release
+    from .formatting import write_atomic
+
+    package_dir = Path(package_dir)
+    build_root = package_dir / "build"
+    if bump is not None and bump not in BUMPS[1:]:
+        raise ReleaseRefused(f"the bump must be one of major, minor, patch, not {bump!r}")
+    day = day or Date.today().isoformat()
+    package, tables, report = release_tables(package_dir, sources=sources, strict=strict)
+    if package is None:
+        raise ReleaseRefused(f"the raw data is not valid ({len(report.errors)} errors); "
+                             f"run `dprk-relations validate` and fix them first")
+    versions = published_versions(build_root)
+    d = None
+    if not versions:
+        version, bump = FIRST_VERSION, bump or "major"
+        entry = _first_entry(version, day, tables)
+    else:
+        latest = versions[-1]
+        d = compare(snapshot_release(build_root / latest), snapshot_tables(package, tables, "raw data"))
+        required = d.bump
+        if required == "none":
+            raise ReleaseRefused(f"nothing has changed since {latest}: there is nothing to release")
+        if bump is not None and BUMPS.index(bump) < BUMPS.index(required):
+            raise ReleaseRefused(f"a {bump} release is too small: the changes since {latest} require {required}, "
+                                 f"because " + "; ".join(d.reasons))
+        bump = bump or required
+        version = bumped(latest, bump)
+        d.new_version = version
+        entry = d.to_markdown(heading=f"## {version} ({day})")
+    if (build_root / version).exists():
+        raise ReleaseRefused(f"build/{version} is already published; a published release is never overwritten")
+    created = f"{day}T00:00:00Z"
+    package.descriptor["version"] = version
+    package.descriptor["created"] = created
+    changelog = _with_entry(read_changelog(package_dir), entry)
+    files = release_contents(package, tables, version, created, changelog)
+    _write_json(package_dir / "datapackage.json", package.descriptor)
+    write_atomic(package_dir / "CHANGELOG.md", changelog.encode("utf-8"))
+    write_atomic(package_dir / "CITATION.cff", citation.citation_cff(package.descriptor).encode("utf-8"))
+    with build_lock(build_root):
+        status, path, _ = write_release(files, build_root, version)
+    assert status == "built", status
+    return ReleaseResult(version, bump, d, path, entry, files)

@@ -1,0 +1,188 @@
+"""Write the files of a release into a directory, deterministically.
+
+Nothing here reads the clock, the user name or an absolute path: the same
+release tables and metadata give the same bytes, on any machine with the same
+lock file. Parquet files carry real types (date32, dictionary categories,
+nullable integers, booleans), zstd compression and field descriptions in the
+Arrow schema; CSV files use the canonical form of the raw files.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import math
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from .derive import ReleaseTable
+
+ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+PARQUET_MEDIATYPE = "application/vnd.apache.parquet"
+TOP_KEYS = ("$schema", "name", "id", "title", "description", "version", "created", "homepage", "keywords",
+            "licenses", "contributors", "sources")
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def dumps_json(obj) -> bytes:
+    return (json.dumps(obj, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def _fmt_number(x) -> str:
+    x = float(x)
+    if math.isfinite(x) and x.is_integer() and abs(x) < 1e15:
+        return str(int(x))
+    return repr(x)
+
+
+def _column_strings(rt: ReleaseTable, field: dict) -> list[str]:
+    name = field["name"]
+    if name in rt.strings.columns:
+        return rt.strings[name].tolist()
+    col = rt.typed[name]
+    kind = field.get("type", "string")
+    missing = col.isna().to_numpy()
+    if kind == "date":
+        vals = pd.to_datetime(col).dt.strftime("%Y-%m-%d")
+    elif kind == "integer":
+        vals = col.astype("Int64").astype("string")
+    elif kind == "number":
+        vals = col.map(lambda v: "" if pd.isna(v) else _fmt_number(v))
+    elif kind == "boolean":
+        vals = col.map(lambda v: "" if pd.isna(v) else ("true" if v else "false"))
+    else:
+        vals = col.astype("string")
+    return ["" if m else str(v) for v, m in zip(vals.tolist(), missing)]
+
+
+def csv_bytes(rt: ReleaseTable) -> bytes:
+    fields = rt.schema["fields"]
+    columns = [_column_strings(rt, f) for f in fields]
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
+    w.writerow([f["name"] for f in fields])
+    w.writerows(zip(*columns))
+    return buf.getvalue().encode("utf-8")
+
+
+def _arrow_column(field: dict, col: pd.Series) -> tuple[pa.DataType, pa.Array]:
+    kind = field.get("type", "string")
+    enum = (field.get("constraints") or {}).get("enum")
+    mask = col.isna().to_numpy()
+    if kind == "string" and enum:
+        index = {v: i for i, v in enumerate(enum)}
+        codes = np.array([-1 if m else index[v] for v, m in zip(col.tolist(), mask)], dtype="int32")
+        indices = pa.array(codes, type=pa.int32(), mask=codes < 0)
+        arr = pa.DictionaryArray.from_arrays(indices, pa.array(enum, type=pa.string()),
+                                             ordered=bool(field.get("categoriesOrdered")))
+        return arr.type, arr
+    if kind == "string":
+        return pa.string(), pa.array([None if m else str(v) for v, m in zip(col.tolist(), mask)], type=pa.string())
+    if kind == "integer":
+        return pa.int64(), pa.array(col.astype("Int64"), type=pa.int64())
+    if kind == "number":
+        return pa.float64(), pa.array(col.astype("Float64"), type=pa.float64())
+    if kind == "boolean":
+        return pa.bool_(), pa.array(col.astype("boolean"), type=pa.bool_())
+    if kind == "date":
+        days = pd.to_datetime(col).to_numpy(dtype="datetime64[D]")
+        return pa.date32(), pa.array(days, type=pa.date32(), mask=mask)
+    raise ValueError(f"no Arrow type for {kind!r}")
+
+
+def arrow_table(rt: ReleaseTable, version: str) -> pa.Table:
+    arrays, fields = [], []
+    for f in rt.schema["fields"]:
+        dtype, arr = _arrow_column(f, rt.typed[f["name"]])
+        meta = {"description": f.get("description", "")}
+        if f.get("x-derived-from"):
+            meta["derived_from"] = " ".join(f["x-derived-from"])
+        fields.append(pa.field(f["name"], dtype, nullable=not (f.get("constraints") or {}).get("required"),
+                               metadata=meta))
+        arrays.append(arr)
+    schema = pa.schema(fields, metadata={
+        "dataset": "dprk-relations", "version": version, "table": rt.table.name,
+        "description": rt.table.description, "primary_key": ",".join(rt.table.primary_key)})
+    return pa.Table.from_arrays(arrays, schema=schema)
+
+
+def parquet_bytes(rt: ReleaseTable, version: str) -> bytes:
+    sink = pa.BufferOutputStream()
+    pq.write_table(arrow_table(rt, version), sink, compression="zstd", compression_level=9,
+                   use_dictionary=True, write_statistics=True, store_schema=True,
+                   data_page_version="2.0", version="2.6")
+    return sink.getvalue().to_pybytes()
+
+
+def descriptor(source: dict, tables: dict[str, ReleaseTable], files: dict[str, bytes], version: str,
+               created: str | None) -> dict:
+    """The release's datapackage.json: metadata, inline schemas, sizes and hashes."""
+    out = {k: source[k] for k in TOP_KEYS if k in source}
+    out["version"] = version
+    if created:
+        out["created"] = created
+    else:
+        out.pop("created", None)
+    resources = []
+    for name, rt in tables.items():
+        res = next(r for r in source["resources"] if r["name"] == name)
+        csv_path = f"data/{name}.csv"
+        resources.append({
+            "name": name, "title": res.get("title", name), "description": res.get("description", ""),
+            "type": "table", "profile": "tabular-data-resource", "path": csv_path, "format": "csv",
+            "mediatype": "text/csv", "encoding": "utf-8",
+            "bytes": len(files[csv_path]), "hash": "sha256:" + hashlib.sha256(files[csv_path]).hexdigest(),
+            "dialect": {"delimiter": ",", "quoteChar": "\"", "header": True},
+            "schema": rt.schema,
+        })
+    for name in tables:
+        pq_path = f"data/{name}.parquet"
+        resources.append({
+            "name": f"{name}-parquet", "title": f"{tables[name].table.title} (Parquet)",
+            "description": f"The rows and columns of {name}, with Arrow types.",
+            "type": "file", "path": pq_path, "format": "parquet", "mediatype": PARQUET_MEDIATYPE,
+            "bytes": len(files[pq_path]), "hash": "sha256:" + hashlib.sha256(files[pq_path]).hexdigest(),
+        })
+    out["resources"] = resources
+    return out
+
+
+def sha256sums(files: dict[str, bytes]) -> bytes:
+    lines = [f"{hashlib.sha256(data).hexdigest()}  {path}\n" for path, data in sorted(files.items())]
+    return "".join(lines).encode("utf-8")
+
+
+def zip_bytes(files: dict[str, bytes], top: str) -> bytes:
+    """A zip whose bytes depend on nothing but the files: fixed times, order, modes."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
+        for path in sorted(files):
+            info = zipfile.ZipInfo(f"{top}/{path}", date_time=ZIP_TIME)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o100644 << 16
+            info.create_system = 3
+            zf.writestr(info, files[path], compresslevel=9)
+    return buf.getvalue()
+
+
+def write_tree(root: Path, files: dict[str, bytes]) -> None:
+    for rel, data in sorted(files.items()):
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "wb") as fh:
+            fh.write(data)
+            fh.flush()

@@ -1,0 +1,193 @@
+"""`build`: deterministic, atomic, never overwrites a published release."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+import pyarrow.parquet as pq
+
+from conftest import run_cli
+from datapackage.build import build, same_tree
+from datapackage.rebuild import raw_from_release
+
+
+def tree(root: Path) -> dict:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def test_two_builds_in_different_directories_are_byte_identical(pkg, tmp_path, repo):
+    import shutil
+
+    other = tmp_path / "elsewhere" / "deeper"
+    shutil.copytree(pkg.root, other)
+    a = build(pkg.root)
+    b = build(other)
+    assert a.status == b.status == "built"
+    ta, tb = tree(a.path), tree(b.path)
+    assert ta == tb and len(ta) > 20
+    leaks = [str(pkg.root).encode(), str(other).encode(), str(Path.home()).encode(),
+             time.strftime("%Y-%m-%dT%H").encode()]
+    for rel, data in ta.items():  # no absolute path, home directory or clock leaks into a file
+        for leak in leaks:
+            assert leak not in data, (rel, leak)
+
+
+def test_zip_entries_have_fixed_times_and_order(pkg):
+    result = build(pkg.root)
+    version = result.version
+    with zipfile.ZipFile(result.path / f"dprk-relations-{version}.zip") as zf:
+        names = zf.namelist()
+        assert names == sorted(names)
+        assert all(i.date_time == (1980, 1, 1, 0, 0, 0) for i in zf.infolist())
+        assert f"dprk-relations-{version}/datapackage.json" in names
+        assert f"dprk-relations-{version}/SHA256SUMS" in names
+
+
+def test_rebuild_reports_reproduced(pkg):
+    first = build(pkg.root)
+    out = run_cli("build", pkg.root)
+    assert out.returncode == 0
+    assert f"reproduced {first.version} exactly" in out.stdout
+
+
+def test_a_release_rebuilds_from_its_own_raw_data(pkg, tmp_path):
+    first = build(pkg.root)
+    raw = raw_from_release(first.path, tmp_path / "recovered")
+    again = build(raw, out=tmp_path / "rebuilt")
+    assert again.status == "built"
+    assert same_tree(first.path, again.path)
+
+
+def test_invalid_data_stops_the_build_and_writes_nothing(pkg):
+    line = pkg.find("raw/aid.csv", "aid_id", "1960-soviet-debt-forgiveness-900m-rubles")
+    pkg.set_cell("raw/aid.csv", line, "amount", "-1")
+    out = run_cli("build", pkg.root)
+    assert out.returncode == 1
+    assert "raw/aid.csv" in out.stdout and "build stopped: nothing was written" in out.stderr
+    assert not (pkg.root / "build").exists() or not any((pkg.root / "build").iterdir())
+
+
+def test_changed_raw_data_never_touches_the_published_release(pkg):
+    published = build(pkg.root)
+    before = tree(published.path)
+    line = pkg.find("raw/visits.csv", "visit_id", "2018-03-yang-jiechi-seoul")
+    pkg.set_cell("raw/visits.csv", line, "location", "Seoul, South Korea")
+    out = run_cli("build", pkg.root)
+    assert out.returncode == 0
+    assert tree(published.path) == before
+    assert "visits ~1" in out.stdout and "dprk-relations release" in out.stdout
+    preview = pkg.root / "build" / "unreleased"
+    assert b"Seoul, South Korea" in (preview / "data" / "visits.csv").read_bytes()
+
+
+def test_release_is_a_valid_data_package_for_frictionless(pkg):
+    result = build(pkg.root)
+    exe = str(Path(sys.executable).with_name("frictionless"))
+    out = subprocess.run([exe, "validate", "--json", "datapackage.json"], cwd=result.path,
+                         capture_output=True, text=True)
+    report = json.loads(out.stdout)
+    assert report["valid"], out.stdout[:3000]
+    desc = json.loads((result.path / "datapackage.json").read_text())
+    for res in desc["resources"]:
+        assert res["hash"].startswith("sha256:") and res["bytes"] > 0
+        if res["format"] == "csv":
+            assert res["profile"] == "tabular-data-resource" and res["type"] == "table"
+            assert isinstance(res["schema"], dict)
+            for f in res["schema"]["fields"]:
+                assert f.get("description"), (res["name"], f["name"])
+
+
+def test_parquet_and_csv_hold_the_same_values(pkg):
+    import pandas as pd
+
+    result = build(pkg.root)
+    desc = json.loads((result.path / "datapackage.json").read_text())
+    for res in desc["resources"]:
+        if res["format"] != "csv":
+            continue
+        name = res["name"]
+        csv_frame = pd.read_csv(result.path / res["path"], dtype=str, keep_default_na=False)
+        table = pq.read_table(result.path / f"data/{name}.parquet")
+        assert table.column_names == list(csv_frame.columns)
+        types = {f["name"]: f.get("type", "string") for f in res["schema"]["fields"]}
+        for col in table.column_names:
+            got = table.column(col).to_pylist()
+            want = csv_frame[col].tolist()
+            for g, w in zip(got, want):
+                if g is None:
+                    assert w == "", (name, col)
+                elif types[col] == "date":
+                    assert g.isoformat() == w
+                elif types[col] == "boolean":
+                    assert ("true" if g else "false") == w
+                elif types[col] in ("integer", "number"):
+                    assert float(g) == float(w)
+                else:
+                    assert g == w, (name, col)
+
+
+def test_parquet_has_real_types_and_descriptions(pkg):
+    import pyarrow as pa
+
+    result = build(pkg.root)
+    schema = pq.read_schema(result.path / "data/visits.parquet")
+    assert schema.field("date_min").type == pa.date32()
+    assert pa.types.is_dictionary(schema.field("visit_type").type)
+    assert schema.field("confidence").type.ordered
+    assert schema.field("first_visit").type == pa.bool_()
+    assert schema.field("source_count").type == pa.int64()
+    assert schema.field("visit_id").metadata[b"description"]
+    meta = pq.ParquetFile(result.path / "data/visits.parquet").metadata
+    assert meta.row_group(0).column(0).compression == "ZSTD"
+    aid = pq.read_schema(result.path / "data/aid.parquet")
+    assert aid.field("amount").type == pa.float64() and aid.field("year_start").type == pa.int64()
+
+
+def _state(root: Path) -> dict:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*"))
+            if p.is_file() and ".tmp-" not in p.as_posix() and not p.name == ".lock"}
+
+
+def test_a_killed_build_leaves_the_previous_state_intact(pkg):
+    published = build(pkg.root)
+    line = pkg.find("raw/events.csv", "event_id", "1960-china-famine")
+    pkg.set_cell("raw/events.csv", line, "confidence", "medium")
+    before = _state(pkg.root)
+    env = dict(os.environ, PYTHONUNBUFFERED="1")
+    for delay in (0.3, 0.8, 1.2, 1.6, 2.0, 2.4, 2.8, 3.5):
+        proc = subprocess.Popen([sys.executable, "-m", "datapackage", "build", str(pkg.root)], env=env,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(delay)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        after = _state(pkg.root)
+        # The published release and the raw data are never touched; an unreleased
+        # preview is either absent or complete.
+        assert {k: v for k, v in after.items() if not k.startswith("build/unreleased/")} == before
+        preview = pkg.root / "build" / "unreleased"
+        if preview.exists():
+            assert (preview / "SHA256SUMS").is_file() and run_cli("verify", preview).returncode == 0
+        releases = [p.name for p in (pkg.root / "build").iterdir() if not p.name.startswith(".")]
+        assert set(releases) <= {published.version, "unreleased"}
+    # and the next build cleans up whatever a kill left behind
+    assert build(pkg.root).status == "unreleased"
+    assert not list((pkg.root / "build").glob(".tmp-*"))
+
+
+def test_a_second_build_at_once_is_refused_clearly(pkg):
+    from datapackage.build import BuildLocked, build_lock
+
+    with build_lock(pkg.root / "build"):
+        out = run_cli("build", pkg.root)
+        assert out.returncode == 1
+        assert "another build is running" in out.stderr
+        try:
+            build(pkg.root)
+            raise AssertionError("a second build got the lock")
+        except BuildLocked:
+            pass

@@ -1,0 +1,175 @@
+"""`diff` finds schema and record changes; `release` enforces the version bump they require."""
+
+import json
+
+import pytest
+
+from conftest import run_cli
+from datapackage.build import build
+from datapackage.diff import diff
+from datapackage.publish import ReleaseRefused, release
+
+
+@pytest.fixture
+def published(pkg):
+    result = release(pkg.root, day="2026-11-29")
+    assert result.version == "1.0.0"
+    return pkg
+
+
+def _schema(pkg, table):
+    return json.loads(pkg.path(f"schemas/{table}.json").read_text())
+
+
+def _save_schema(pkg, table, schema):
+    pkg.path(f"schemas/{table}.json").write_text(json.dumps(schema, indent=2) + "\n")
+
+
+def add_record(pkg):
+    rows = pkg.rows("raw/events.csv")
+    new = list(rows[1])
+    new[0] = "zz-test-event"
+    rows.append(new)
+    pkg.write_rows("raw/events.csv", rows)
+    cites = pkg.rows("raw/citations.csv")
+    col = cites[0].index("event_id")
+    cite = next(list(r) for r in cites[1:] if r[col] == rows[1][0])
+    cite[0] = "zz-test-event-1"
+    cite[col] = "zz-test-event"
+    cites.append(cite)
+    pkg.write_rows("raw/citations.csv", [cites[0]] + sorted(cites[1:]))
+
+
+def remove_record(pkg):
+    line = pkg.find("raw/events.csv", "event_id", "1960-china-famine")
+    pkg.delete_row("raw/events.csv", line)
+    cites = pkg.rows("raw/citations.csv")
+    col = cites[0].index("event_id")
+    pkg.write_rows("raw/citations.csv", [r for r in cites if r[col] != "1960-china-famine"])
+
+
+def correct_value(pkg):
+    line = pkg.find("raw/events.csv", "event_id", "1960-china-famine")
+    pkg.set_cell("raw/events.csv", line, "confidence", "medium")
+
+
+def add_field(pkg):
+    schema = _schema(pkg, "events")
+    schema["fields"].append({"name": "place", "type": "string", "description": "Where it happened."})
+    _save_schema(pkg, "events", schema)
+    pkg.write_rows("raw/events.csv", [r + (["place"] if i == 0 else [""]) for i, r in enumerate(pkg.rows("raw/events.csv"))])
+
+
+def remove_field(pkg):
+    schema = _schema(pkg, "events")
+    idx = [f["name"] for f in schema["fields"]].index("coding_note")
+    del schema["fields"][idx]
+    _save_schema(pkg, "events", schema)
+    pkg.write_rows("raw/events.csv", [r[:idx] + r[idx + 1:] for r in pkg.rows("raw/events.csv")])
+
+
+def retype_field(pkg):
+    schema = _schema(pkg, "exchange_rates")
+    f = next(f for f in schema["fields"] if f["name"] == "units_per_usd")
+    f["type"] = "string"
+    f["constraints"] = {"required": True}
+    _save_schema(pkg, "exchange_rates", schema)
+
+
+def tighten_constraint(pkg):
+    schema = _schema(pkg, "events")
+    f = next(f for f in schema["fields"] if f["name"] == "summary")
+    f["constraints"]["maxLength"] = 900
+    _save_schema(pkg, "events", schema)
+
+
+def loosen_constraint(pkg):
+    schema = _schema(pkg, "events")
+    f = next(f for f in schema["fields"] if f["name"] == "event_type")
+    f["constraints"]["enum"].append("election")
+    f["categories"].append({"value": "election", "label": "Election"})
+    _save_schema(pkg, "events", schema)
+
+
+def metadata_only(pkg):
+    desc = json.loads(pkg.path("datapackage.json").read_text())
+    desc["title"] += " (corrected title)"
+    pkg.path("datapackage.json").write_text(json.dumps(desc, indent=2) + "\n")
+
+
+CHANGES = {
+    add_record: "minor", remove_record: "major", correct_value: "patch", add_field: "minor",
+    remove_field: "major", retype_field: "major", tighten_constraint: "major", loosen_constraint: "minor",
+    metadata_only: "patch",
+}
+
+
+@pytest.mark.parametrize("change", list(CHANGES), ids=lambda f: f.__name__)
+def test_each_kind_of_change_gets_the_right_bump(published, change):
+    change(published)
+    d = diff(published.root / "build" / "1.0.0", published.root)
+    assert d.bump == CHANGES[change], d.to_text()
+    smaller = {"major": "minor", "minor": "patch"}.get(CHANGES[change])
+    if smaller:
+        with pytest.raises(ReleaseRefused, match=f"require {CHANGES[change]}"):
+            release(published.root, bump=smaller, day="2026-12-01")
+    result = release(published.root, day="2026-12-01")
+    expected = {"major": "2.0.0", "minor": "1.1.0", "patch": "1.0.1"}[CHANGES[change]]
+    assert result.version == expected
+    assert (published.root / "build" / expected).is_dir() and (published.root / "build" / "1.0.0").is_dir()
+
+
+def test_release_writes_changelog_version_citation_and_a_reproducible_build(published):
+    add_record(published)
+    correct_value(published)
+    out = run_cli("release", "--package-dir", published.root, "--date", "2026-12-01")
+    assert out.returncode == 0, out.stderr
+    assert "released 1.1.0 (minor)" in out.stdout
+    desc = json.loads(published.path("datapackage.json").read_text())
+    assert desc["version"] == "1.1.0" and desc["created"] == "2026-12-01T00:00:00Z"
+    changelog = published.path("CHANGELOG.md").read_text()
+    assert changelog.index("## 1.1.0 (2026-12-01)") < changelog.index("## 1.0.0 (2026-11-29)")
+    assert "`zz-test-event`" in changelog and "`1960-china-famine`" in changelog
+    cff = published.path("CITATION.cff").read_text()
+    assert 'version: "1.1.0"' in cff and 'date-released: "2026-12-01"' in cff
+    assert (published.root / "build/1.1.0/CHANGELOG.md").read_text() == changelog
+    again = run_cli("build", published.root)
+    assert "reproduced 1.1.0 exactly" in again.stdout
+
+
+def test_release_refuses_when_nothing_changed_and_never_overwrites(published):
+    with pytest.raises(ReleaseRefused, match="nothing has changed"):
+        release(published.root, day="2026-12-01")
+    out = run_cli("release", "patch", "--package-dir", published.root)
+    assert out.returncode == 1 and "release refused" in out.stderr
+
+
+def test_release_refuses_invalid_data(published):
+    line = published.find("raw/events.csv", "event_id", "1960-china-famine")
+    published.set_cell("raw/events.csv", line, "date", "1960-13")
+    with pytest.raises(ReleaseRefused, match="not valid"):
+        release(published.root, day="2026-12-01")
+    assert json.loads(published.path("datapackage.json").read_text())["version"] == "1.0.0"
+
+
+def test_diff_formats(published):
+    add_field(published)
+    correct_value(published)
+    rel = published.root / "build" / "1.0.0"
+    text = run_cli("diff", rel, published.root).stdout
+    assert "field 'place' added" in text and "confidence: 'low' -> 'medium'" in text
+    md = run_cli("diff", rel, published.root, "--format", "markdown").stdout
+    assert md.startswith("## 1.0.0") and "Changed `1960-china-famine`" in md
+    data = json.loads(run_cli("diff", rel, published.root, "--format", "json").stdout)
+    assert data["bump"] == "minor"
+    assert data["tables"]["events"]["changed"]["1960-china-famine"]["confidence"] == ["low", "medium"]
+
+
+def test_diff_reads_zips_and_release_directories(published):
+    correct_value(published)
+    release(published.root, day="2026-12-01")
+    old = published.root / "build/1.0.0/dprk-relations-1.0.0.zip"
+    new = published.root / "build/1.0.1"
+    d = diff(old, new)
+    assert d.summary() == "events ~1" and d.bump == "patch"
+    assert diff(new, published.root).summary() == "no changes"

@@ -1,0 +1,100 @@
+"""`verify` on a downloaded release: any flipped byte, any path that escapes, fails."""
+
+import io
+import json
+import os
+import shutil
+import zipfile
+
+import pytest
+
+from conftest import run_cli
+from datapackage.build import build
+from datapackage.verify import verify
+
+
+@pytest.fixture(scope="module")
+def release_dir(tmp_path_factory, repo):
+    root = tmp_path_factory.mktemp("rel")
+    for part in ("datapackage.json", "schemas", "raw"):
+        src = repo / part
+        (shutil.copytree if src.is_dir() else shutil.copy2)(src, root / part)
+    return build(root).path
+
+
+def test_a_clean_release_verifies_as_directory_and_zip(release_dir):
+    assert verify(release_dir).ok
+    out = run_cli("verify", next(release_dir.glob("*.zip")))
+    assert out.returncode == 0 and "verified" in out.stdout
+
+
+def test_every_single_flipped_byte_fails_naming_the_file(release_dir, tmp_path):
+    files = sorted(p.relative_to(release_dir).as_posix() for p in release_dir.rglob("*") if p.is_file())
+    assert len(files) > 20
+    for rel in files:
+        copy = tmp_path / rel.replace("/", "_")
+        shutil.copytree(release_dir, copy)
+        target = copy / rel
+        data = bytearray(target.read_bytes())
+        pos = len(data) // 2
+        data[pos] ^= 0x01
+        target.write_bytes(bytes(data))
+        result = verify(copy)
+        assert not result.ok, rel
+        named = {f for f, _ in result.failures}
+        assert rel in named or any(rel.endswith(".zip") and f.endswith(".zip") for f in named) or \
+            (rel == "datapackage.json" and "datapackage.json" in " ".join(named)) or \
+            (rel == "SHA256SUMS" and "SHA256SUMS" in " ".join(f + m for f, m in result.failures)), (rel, result.failures)
+        shutil.rmtree(copy)
+
+
+def test_flipped_byte_in_a_zip_fails(release_dir, tmp_path):
+    zpath = next(release_dir.glob("*.zip"))
+    data = bytearray(zpath.read_bytes())
+    data[len(data) // 3] ^= 0xFF
+    bad = tmp_path / "bad.zip"
+    bad.write_bytes(bytes(data))
+    out = run_cli("verify", bad, process=True)
+    assert out.returncode == 1 and "FAILED" in out.stdout and "Traceback" not in out.stderr
+
+
+def _zip_with(tmp_path, name, entries):
+    path = tmp_path / name
+    with zipfile.ZipFile(path, "w") as zf:
+        for entry, data, mode in entries:
+            info = zipfile.ZipInfo(entry)
+            info.external_attr = mode << 16
+            zf.writestr(info, data)
+    return path
+
+
+@pytest.mark.parametrize("entry,mode,reason", [
+    ("../evil.txt", 0o100644, "'..'"),
+    ("/tmp/evil.txt", 0o100644, "absolute path"),
+    ("rel/link", 0o120777, "link"),
+    ("rel\\..\\evil.txt", 0o100644, "invalid characters"),
+])
+def test_path_traversal_and_links_in_a_zip_are_refused(tmp_path, entry, mode, reason):
+    z = _zip_with(tmp_path, "evil.zip", [("rel/datapackage.json", b"{}", 0o100644), (entry, b"x", mode)])
+    out = run_cli("verify", z)
+    assert out.returncode == 1 and reason in out.stdout
+    assert not (tmp_path.parent / "evil.txt").exists() and not os.path.exists("/tmp/evil.txt")
+
+
+def test_a_descriptor_path_outside_the_release_is_refused(release_dir, tmp_path):
+    copy = tmp_path / "r"
+    shutil.copytree(release_dir, copy)
+    desc = json.loads((copy / "datapackage.json").read_text())
+    desc["resources"][0]["path"] = "../../etc/passwd"
+    (copy / "datapackage.json").write_text(json.dumps(desc))
+    result = verify(copy)
+    assert not result.ok
+    assert any("'..'" in m for _, m in result.failures)
+
+
+def test_truncated_zip_is_refused(release_dir, tmp_path):
+    zpath = next(release_dir.glob("*.zip"))
+    cut = tmp_path / "cut.zip"
+    cut.write_bytes(zpath.read_bytes()[: zpath.stat().st_size // 2])
+    out = run_cli("verify", cut)
+    assert out.returncode == 1 and "truncated or corrupt" in out.stdout
