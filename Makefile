@@ -8,13 +8,17 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum
 # Where the validator finds the source texts that evidence quotes come from.
 export DPRK_RELATIONS_SOURCES ?= $(abspath ../shared/sources):$(abspath ../shared/reference)
 
-.PHONY: build test install validate fmt lock clean
+.PHONY: build test install system-deps validate fmt lock clean
 
 build: install
 	$(BIN)/dprk-relations build --strict
 
-test: install
+test: install system-deps
 	$(BIN)/python -m pytest
+
+# R and Chromium from Debian, for the cross-language and browser tests.
+system-deps:
+	bash scripts/install-system-deps.sh
 
 install: $(STAMP)
 
