@@ -129,6 +129,10 @@ _rule("citation-target", "rule", "Citation target", "{detail}",
       "Fill in exactly one of {expected}.")
 _rule("supports", "rule", "Unknown supported field", "{detail}",
       "List field names of the cited table, separated by spaces.")
+_rule("dates-agree", "rule", "Sources disagree on a date", "{detail}",
+      "Check the sources; code the better-supported date and say in the coding note that the sources disagree.")
+_rule("instrument-cited", "rule", "Instrument not recorded", "{detail}",
+      "Write the instrument the source names, e.g. 'UNSC Resolution 2397'.")
 _rule("formula", "rule", "Spreadsheet formula",
       "the text starts with {detail}, which a spreadsheet would run as a formula",
       "Reword the text so that it does not begin with =, +, -, @, a tab or a carriage return.")

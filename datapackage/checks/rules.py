@@ -223,6 +223,86 @@ def _supports(t: Typed, decl: dict, tables: dict) -> list:
     return out
 
 
+def _record_lookup(tables: dict, resource: str, column: str) -> tuple:
+    target = tables[resource]
+    key = target.table.primary_key[0]
+    return target, dict(zip(target.frame[key], target.frame[column]))
+
+
+def _dates_agree(t: Typed, decl: dict, tables: dict) -> list:
+    """Sources that give a record different dates: the coding note must say so."""
+    f = decl["field"]
+    note_field = decl.get("note", "coding_note")
+    out = []
+    claimed = ~t.cast(f).missing
+    for target_field, date_field in decl["targets"].items():
+        fk = next((fk for fk in t.table.foreign_keys if fk.fields == (target_field,)), None)
+        if fk is None or fk.resource not in tables:
+            continue
+        target, coded = _record_lookup(tables, fk.resource, date_field)
+        _, notes = _record_lookup(tables, fk.resource, note_field)
+        rows = claimed & ~t.cast(target_field).missing
+        by_record: dict = {}
+        for i in _rows(rows):
+            by_record.setdefault(t.frame.at[i, target_field], []).append(
+                (t.frame.at[i, f], t.frame.at[i, "source_id"] if "source_id" in t.frame else ""))
+        key = target.table.primary_key[0]
+        lines = dict(zip(target.frame[key], target.lines))
+        for rec, claims in by_record.items():
+            spans = {}
+            for value, _src in claims:
+                try:
+                    sp = dates.parse(value)
+                except dates.EDTFError:
+                    continue  # the edtf rule reports it
+                spans[value] = (sp.earliest, sp.latest)
+            try:
+                own = dates.parse(coded.get(rec, ""))
+                own_span = (own.earliest, own.latest)
+            except dates.EDTFError:
+                own_span = None
+            differ = len(set(spans.values())) > 1 or (own_span is not None and any(
+                (a and own_span[1] and a > own_span[1]) or (b and own_span[0] and b < own_span[0])
+                for a, b in spans.values()))
+            note = str(notes.get(rec, "") or "")
+            if differ and "disagree" not in note.lower() and rec in lines:
+                given = "; ".join(f"{v} ({src})" for v, src in claims)
+                out.append(problem("dates-agree", file=target.table.path, line=lines[rec], column=note_field,
+                                   value=rec, detail=f"the sources give {given} and {date_field} is "
+                                                     f"{coded.get(rec)!r}"))
+    return out
+
+
+def _instrument_cited(t: Typed, decl: dict, tables: dict) -> list:
+    """A sanction whose citations name an instrument must record it."""
+    import re
+
+    f = decl["field"]
+    cites = tables.get(decl.get("citations", "citations"))
+    if cites is None:
+        return []
+    via = decl.get("via")
+    evidence = decl.get("evidence", "evidence")
+    rx = re.compile(decl["pattern"])
+    key = t.table.primary_key[0]
+    named: dict = {}
+    for rec, text in zip(cites.frame[via], cites.frame[evidence]):
+        if rec:
+            for m in rx.finditer(text):
+                named.setdefault(rec, set()).add(m.group(1))
+    out = []
+    for i, rec in enumerate(t.frame[key]):
+        numbers = named.get(rec)
+        if not numbers:
+            continue
+        instrument = t.frame.at[i, f]
+        if not any(n in instrument for n in numbers):
+            out.append(problem("instrument-cited", file=t.table.path, line=t.lines[i], column=f, value=instrument,
+                               detail=f"a citation of {rec!r} names resolution {', '.join(sorted(numbers))}, "
+                                      f"but {f} is {instrument!r}"))
+    return out
+
+
 DECLARED = {
     "date-order": _date_order,
     "requires": _requires,
@@ -234,6 +314,8 @@ DECLARED = {
     "citation-target": _citation_target,
     "uncited": _uncited,
     "supports": _supports,
+    "dates-agree": _dates_agree,
+    "instrument-cited": _instrument_cited,
 }
 # Declared in schemas but run by evidence.py, which needs the source texts.
 ELSEWHERE = {"evidence"}
@@ -256,3 +338,41 @@ def check(tables: dict[str, Typed]) -> list:
             if fn is not None:
                 out += fn(t, decl, tables)
     return out
+
+
+# -- the rules in words, for the codebook ------------------------------------------
+
+def _in(decl, key):
+    return " or ".join(str(v) for v in decl["in"])
+
+
+DESCRIBE = {
+    "date-order": lambda d: f"`{d['start']}` is not after `{d['end']}`.",
+    "requires": lambda d: f"`{d['field']}` is filled only together with `{d['requires']}`.",
+    "required-if": lambda d: f"`{d['field']}` is required when `{d['if']}` is {_in(d, 'in')}.",
+    "forbidden-unless": lambda d: f"`{d['field']}` stays empty unless `{d['unless']}` is {_in(d, 'in')}.",
+    "actor-type": lambda d: f"`{d['field']}` refers to an actor of type {' or '.join(d['types'])}.",
+    "distinct": lambda d: f"`{d['fields'][0]}` and `{d['fields'][1]}` name different records.",
+    "within-visit": lambda d: f"`{d['field']}` lies within the dates of the visit named in `{d['visit']}`.",
+    "citation-target": lambda d: "Exactly one of " + ", ".join(f"`{f}`" for f in d["fields"]) + " is filled.",
+    "uncited": lambda d: "Every record of the tables cited through " + ", ".join(f"`{f}`" for f in d["fields"])
+                         + " has at least one citation.",
+    "supports": lambda d: f"`{d['field']}` names fields of the cited record's table.",
+    "dates-agree": lambda d: f"Where the sources cited for a record give different dates (`{d['field']}`), the "
+                             f"record's `{d.get('note', 'coding_note')}` says that they disagree.",
+    "instrument-cited": lambda d: f"Where a citation of the record names a resolution, `{d['field']}` records it.",
+    "evidence": lambda d: f"`{d['field']}` is a verbatim passage of the text of the source in "
+                          f"`{d.get('source', 'source_id')}`, checked against that text's sha256.",
+}
+GLOBAL_RULES = [
+    "Text never begins with =, +, -, @, a tab or a carriage return (a spreadsheet would run it as a formula).",
+    "No value has leading or trailing spaces.",
+    "Numbers, dates and booleans are written in one canonical spelling (1961, not +1961; 1961-01-01, not 1961-1-1).",
+    "Fields marked as EDTF hold valid EDTF dates whose intervals do not end before they start.",
+    "No cell holds a line break, so each record is one line of its CSV file.",
+]
+
+
+def describe(decl: dict) -> str:
+    """One sentence saying what a declared rule requires."""
+    return DESCRIBE[decl["rule"]](decl)
