@@ -1,0 +1,289 @@
+#!/usr/bin/env python
+"""Benchmark validation and build against a baseline measured in the same run.
+
+Generates synthetic raw packages that are valid under the real schemas
+(visits and statements with foreign keys to actors and sources, and a
+citation with a checkable evidence quote for every record) at several sizes,
+and times, each in a fresh process so that peak memory is its own:
+
+- baseline: pyarrow.csv.read_csv + pyarrow.parquet.write_table of the same CSV files;
+- validate with the fast engine, and with the frictionless engine (skipped above
+  --frictionless-max rows, 100k by default);
+- a full build (CSV + Parquet + descriptor + documents + zip);
+- `dprk-relations --help` against `python -c "import pandas"`, and `validate` on
+  the real data against the bare import of pandas + pandera + frictionless.
+
+Every figure is also printed as a ratio to its baseline, since absolute times
+on a shared machine mean little. Usage:
+
+    .venv/bin/python scripts/benchmark.py                 # 10k, 100k, 1M rows
+    .venv/bin/python scripts/benchmark.py --sizes 10000 --json
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import hashlib
+import io
+import json
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+PY = sys.executable
+EXE = [PY, "-m", "datapackage"]
+DATES = ["2018-03-25", "1960-05", "1960", "1961/1964", "2018-03-25/2018-03-28", "1960?", "2011-12~",
+         "2011-12/2018-03", "196X", "2019-01-07/2019-01-10", "2006-10-14", "2017-02-18"]
+WORDS = ("north korea china soviet union visit aid sanction statement summit beijing pyongyang moscow "
+         "seoul treaty ruble loan debt leader envoy delegation alliance protocol border coal resolution").split()
+
+
+# -- synthetic data ---------------------------------------------------------------
+
+
+def _schema_fields(table: str) -> list[str]:
+    return [f["name"] for f in json.loads((REPO / "schemas" / f"{table}.json").read_text())["fields"]]
+
+
+def _write(path: Path, fields: list[str], rows) -> int:
+    n = 0
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh, lineterminator="\n")
+        w.writerow(fields)
+        for row in rows:
+            w.writerow([row.get(f, "") for f in fields])
+            n += 1
+    return n
+
+
+def generate(rows: int, root: Path) -> tuple[Path, Path]:
+    """A package of about ``rows`` rows in visits, statements and citations; and its sources dir."""
+    rng = random.Random(rows)
+    shutil.rmtree(root, ignore_errors=True)
+    (root / "raw").mkdir(parents=True)
+    shutil.copytree(REPO / "schemas", root / "schemas")
+    shutil.copy2(REPO / "datapackage.json", root / "datapackage.json")
+    for small in ("actors", "events", "aid", "sanctions", "exchange_rates"):
+        shutil.copy2(REPO / "raw" / f"{small}.csv", root / "raw" / f"{small}.csv")
+    sources_dir = root.parent / f"{root.name}-texts"
+    shutil.rmtree(sources_dir, ignore_errors=True)
+    sources_dir.mkdir()
+    for shared in (REPO.parent / "shared" / "sources", REPO.parent / "shared" / "reference"):
+        for f in shared.glob("*.*") if shared.is_dir() else []:
+            shutil.copy2(f, sources_dir / f.name)  # the real records' texts, so --strict passes
+    text = " ".join(rng.choice(WORDS) for _ in range(40000))
+    (sources_dir / "synthetic.txt").write_text(text, encoding="utf-8")
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+    real_sources = list(csv.DictReader(open(REPO / "raw/sources.csv", encoding="utf-8")))
+    real_sources.append({"source_id": "synthetic-text", "title": "Synthetic benchmark text", "source_type": "dataset",
+                         "sha256": digest, "text_file": "synthetic.txt", "language": "en"})
+    _write(root / "raw/sources.csv", _schema_fields("sources"), sorted(real_sources, key=lambda r: r["source_id"]))
+
+    actors = list(csv.DictReader(open(REPO / "raw/actors.csv", encoding="utf-8")))
+    persons = [a["actor_id"] for a in actors if a["actor_type"] == "person"]
+    states = [a["actor_id"] for a in actors if a["actor_type"] == "state"]
+    cats = {f["name"]: f["constraints"]["enum"] for t in ("visits", "statements")
+            for f in json.loads((REPO / "schemas" / f"{t}.json").read_text())["fields"] if f.get("categories")}
+    n_visits = n_statements = rows // 4
+    width = len(str(rows))
+
+    def visits():
+        for i in range(n_visits):
+            kind = rng.choice([c for c in cats["visit_type"] if c != "envoy"])
+            yield {"visit_id": f"v{i:0{width}d}", "visitor_id": rng.choice(persons), "host_id": rng.choice(states),
+                   "location": rng.choice(["Beijing", "Moscow", "", "Pyongyang"]), "date": DATES[i % len(DATES)],
+                   "visit_type": kind, "status": rng.choice(cats["status"]),
+                   "first_visit": rng.choice(["true", "false", ""]),
+                   "summary": f"Synthetic visit number {i} for the benchmark.", "confidence": rng.choice(cats["confidence"])}
+
+    def statements():
+        for i in range(n_statements):
+            speaker, addressee = rng.sample(persons, 2)
+            linked = i % 3 == 0 and i < n_visits
+            yield {"statement_id": f"s{i:0{width}d}", "speaker_id": speaker, "addressee_id": addressee,
+                   "date": DATES[i % len(DATES)], "visit_id": f"v{i:0{width}d}" if linked else "",
+                   "statement_type": rng.choice(cats["statement_type"]), "topic": rng.choice(cats["topic"]),
+                   "summary": f"Synthetic statement number {i} for the benchmark.", "speaker_quoted": "false",
+                   "confidence": rng.choice(cats["confidence"])}
+
+    _write(root / "raw/visits.csv", _schema_fields("visits"), visits())
+    _write(root / "raw/statements.csv", _schema_fields("statements"), statements())
+
+    real_cites = list(csv.DictReader(open(REPO / "raw/citations.csv", encoding="utf-8")))
+    keep = [c for c in real_cites if not c["visit_id"] and not c["statement_id"]]
+
+    def citations():
+        out = list(keep)
+        for prefix, col, n in (("v", "visit_id", n_visits), ("s", "statement_id", n_statements)):
+            for i in range(n):
+                start = rng.randrange(0, len(text) - 200)
+                quote = text[start:start + rng.randrange(40, 120)].strip()
+                while quote[:1] in "=+-@":
+                    quote = quote[1:]
+                out.append({"citation_id": f"c{prefix}{i:0{width}d}", "source_id": "synthetic-text",
+                            col: f"{prefix}{i:0{width}d}", "evidence": quote})
+        out.sort(key=lambda r: r["citation_id"])
+        return out
+
+    _write(root / "raw/citations.csv", _schema_fields("citations"), citations())
+    return root, sources_dir
+
+
+# -- measuring ----------------------------------------------------------------------
+
+
+def run(cmd: list[str], cwd=None) -> tuple[float, float, int]:
+    """(seconds, peak RSS in MiB, exit code) of one fresh process."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    elapsed = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    err = proc.stderr.read().decode(errors="replace")
+    if proc.returncode not in (0,):
+        print(f"  ! {' '.join(cmd[-4:])} exited {proc.returncode}: {err[-300:]}", file=sys.stderr)
+    return elapsed, usage.ru_maxrss / 1024, proc.returncode
+
+
+def best_of(cmd, repeat: int, cwd=None) -> dict:
+    results = [run(cmd, cwd) for _ in range(repeat)]
+    return {"seconds": statistics.median(r[0] for r in results), "peak_mib": max(r[1] for r in results),
+            "exit": max(r[2] for r in results)}
+
+
+BASELINE = """
+import sys, pathlib, pyarrow.csv as pc, pyarrow.parquet as pq
+root, out = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2])
+out.mkdir(parents=True, exist_ok=True)
+for path in sorted((root / "raw").glob("*.csv")):
+    table = pc.read_csv(path, convert_options=pc.ConvertOptions(strings_can_be_null=False))
+    pq.write_table(table, out / (path.stem + ".parquet"), compression="zstd")
+"""
+
+
+def bench_size(rows: int, work: Path, repeat: int, frictionless_max: int) -> dict:
+    root, texts = generate(rows, work / f"pkg-{rows}")
+    total = sum(sum(1 for _ in open(p, encoding="utf-8")) - 1 for p in (root / "raw").glob("*.csv"))
+    out = {"rows": total}
+    out["baseline"] = best_of([PY, "-c", BASELINE, str(root), str(work / "baseline-out")], repeat)
+    out["validate_fast"] = best_of(EXE + ["validate", str(root), "--engine", "fast", "--strict",
+                                          "--sources", str(texts)], repeat)
+    if rows <= frictionless_max:
+        out["validate_frictionless"] = best_of(EXE + ["validate", str(root), "--engine", "frictionless",
+                                                      "--strict", "--sources", str(texts)], 1)
+    build_out = work / f"build-{rows}"
+    shutil.rmtree(build_out, ignore_errors=True)
+    out["build"] = best_of([*EXE, "build", str(root), "--out", str(build_out), "--strict", "--sources", str(texts)], 1)
+    base = out["baseline"]["seconds"]
+    for key in ("validate_fast", "validate_frictionless", "build"):
+        if key in out:
+            out[key]["rows_per_second"] = total / out[key]["seconds"]
+            out[key]["ratio"] = out[key]["seconds"] / base
+    out["baseline"]["rows_per_second"] = total / base
+    out["baseline"]["ratio"] = 1.0
+    return out
+
+
+def bench_startup(repeat: int) -> dict:
+    out = {
+        "import_pandas": best_of([PY, "-c", "import pandas"], repeat),
+        "help": best_of(EXE + ["--help"], repeat),
+        "import_stack": best_of([PY, "-c", "import pandas, pandera.pandas, frictionless"], repeat),
+        "validate_real": best_of(EXE + ["validate", str(REPO)], repeat),
+    }
+    out["help"]["ratio"] = out["help"]["seconds"] / out["import_pandas"]["seconds"]
+    out["validate_real"]["ratio"] = out["validate_real"]["seconds"] / out["import_stack"]["seconds"]
+    return out
+
+
+TARGETS = {  # (measure, limit on ratio or seconds)
+    "validate_fast ratio at the largest size": 2.0,
+    "build ratio at the largest size": 3.0,
+    "build peak MiB at the largest size": 2048,
+    "--help seconds": 0.2,
+    "validate_real ratio": 1.5,
+}
+
+
+def verdicts(result: dict) -> dict:
+    largest = result["sizes"][max(result["sizes"], key=int)]
+    got = {
+        "validate_fast ratio at the largest size": largest["validate_fast"]["ratio"],
+        "build ratio at the largest size": largest["build"]["ratio"],
+        "build peak MiB at the largest size": largest["build"]["peak_mib"],
+        "--help seconds": result["startup"]["help"]["seconds"],
+        "validate_real ratio": result["startup"]["validate_real"]["ratio"],
+    }
+    return {k: {"value": round(v, 3), "limit": TARGETS[k], "met": v <= TARGETS[k]} for k, v in got.items()}
+
+
+def linearity(result: dict) -> dict:
+    """Seconds per row at each size relative to the smallest: about 1 when cost grows linearly."""
+    sizes = sorted(result["sizes"], key=int)
+    out = {}
+    for key in ("validate_fast", "build"):
+        per_row = [result["sizes"][s][key]["seconds"] / result["sizes"][s]["rows"] for s in sizes]
+        out[key] = {s: round(p / per_row[-1], 2) for s, p in zip(sizes, per_row)}
+    return out
+
+
+def table(result: dict) -> str:
+    lines = [f"{'rows':>9} {'step':<22} {'seconds':>8} {'rows/s':>11} {'peak MiB':>9} {'x baseline':>10}"]
+    for size, r in sorted(result["sizes"].items(), key=lambda kv: int(kv[0])):
+        for key in ("baseline", "validate_fast", "validate_frictionless", "build"):
+            if key in r:
+                m = r[key]
+                lines.append(f"{r['rows']:>9} {key:<22} {m['seconds']:>8.2f} {m['rows_per_second']:>11,.0f} "
+                             f"{m['peak_mib']:>9.0f} {m['ratio']:>10.2f}")
+    s = result["startup"]
+    lines.append("")
+    lines.append(f"import pandas             {s['import_pandas']['seconds']:.3f} s")
+    lines.append(f"dprk-relations --help     {s['help']['seconds']:.3f} s  ({s['help']['ratio']:.2f} x import pandas)")
+    lines.append(f"import pandas+pandera+frictionless {s['import_stack']['seconds']:.3f} s")
+    lines.append(f"validate (real data)      {s['validate_real']['seconds']:.3f} s  "
+                 f"({s['validate_real']['ratio']:.2f} x that import)")
+    lines.append("")
+    lines.append("cost per row relative to the largest size (1.0 = linear): " + json.dumps(result["linearity"]))
+    for name, v in result["targets"].items():
+        lines.append(f"{'met   ' if v['met'] else 'MISSED'} {name}: {v['value']} (limit {v['limit']})")
+    return "\n".join(lines)
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sizes", default="10000,100000,1000000", help="comma-separated row counts")
+    ap.add_argument("--repeat", type=int, default=3, help="runs per measure (the median is kept)")
+    ap.add_argument("--frictionless-max", type=int, default=100_000, help="largest size for the frictionless engine")
+    ap.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    ap.add_argument("--workdir", type=Path, default=None, help="where to generate (default: a temporary dir)")
+    args = ap.parse_args(argv)
+    sizes = [int(s) for s in args.sizes.split(",")]
+    work = args.workdir or Path(tempfile.mkdtemp(prefix="dprk-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    try:
+        result = {"sizes": {}, "machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]}}
+        for rows in sizes:
+            print(f"... {rows} rows", file=sys.stderr)
+            result["sizes"][str(rows)] = bench_size(rows, work, args.repeat, args.frictionless_max)
+            shutil.rmtree(work / f"build-{rows}", ignore_errors=True)
+        result["startup"] = bench_startup(max(args.repeat, 5))
+        result["linearity"] = linearity(result)
+        result["targets"] = verdicts(result)
+    finally:
+        if args.workdir is None:
+            shutil.rmtree(work, ignore_errors=True)
+    print(json.dumps(result, indent=2) if args.json else table(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
