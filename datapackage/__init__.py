@@ -8,12 +8,18 @@ from __future__ import annotations
 
 import importlib
 
-__all__ = ["validate", "fmt", "load_package"]
+__all__ = ["validate", "fmt", "build", "diff", "release", "verify", "load", "load_package", "raw_from_release"]
 
 _API = {
     "validate": ("validation", "validate"),
     "fmt": ("formatting", "fmt"),
+    "build": ("builder", "build"),
+    "diff": ("changes", "diff"),
+    "release": ("publish", "release"),
+    "verify": ("verifier", "verify"),
+    "load": ("loader", "load"),
     "load_package": ("package", "load_package"),
+    "raw_from_release": ("rebuild", "raw_from_release"),
 }
 
 

@@ -129,7 +129,7 @@ def write_release(files: dict[str, bytes], build_root: Path, version: str) -> tu
         if same_tree(tmp, target):
             shutil.rmtree(tmp)
             return "reproduced", target, ""
-        from .diff import compare, snapshot_release
+        from .changes import compare, snapshot_release
 
         summary = compare(snapshot_release(target), snapshot_release(tmp)).summary()
         unreleased = build_root / UNRELEASED

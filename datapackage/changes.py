@@ -223,7 +223,7 @@ def snapshot_release(root: Path, label: str | None = None) -> Snapshot:
 
 def snapshot_raw(package_dir: Path, sources=None, label: str | None = None) -> Snapshot:
     """The release a build would make from raw data, without writing it."""
-    from .build import release_tables
+    from .builder import release_tables
     from .release_files import csv_bytes
 
     package, tables, report = release_tables(package_dir, sources=sources)
@@ -336,12 +336,27 @@ def _schema_changes(old: dict, new: dict) -> list[dict]:
                         detail=f"primary key {old.get('primaryKey')} -> {new.get('primaryKey')}"))
     ofk = [json.dumps(x, sort_keys=True) for x in old.get("foreignKeys") or []]
     nfk = [json.dumps(x, sort_keys=True) for x in new.get("foreignKeys") or []]
+    added_fields = set(nf) - set(of)
     for x in nfk:
         if x not in ofk:
-            out.append(dict(kind="key", field=None, detail=f"foreign key added: {x}", effect="major"))
+            # A key on fields that are themselves new constrains no existing value.
+            on_new = set(json.loads(x).get("fields", [])) <= added_fields
+            out.append(dict(kind="key", field=None, detail=f"foreign key added: {x}",
+                            effect="minor" if on_new else "major"))
     for x in ofk:
         if x not in nfk:
             out.append(dict(kind="key", field=None, detail=f"foreign key removed: {x}", effect="minor"))
+    # Cross-field rules (x-rules) are the validator's, not the Table Schema's:
+    # every release satisfies its own, and no field changes shape or meaning
+    # when one is added or removed, so either way it is a minor change.
+    orules = [json.dumps(x, sort_keys=True) for x in old.get("x-rules") or []]
+    nrules = [json.dumps(x, sort_keys=True) for x in new.get("x-rules") or []]
+    for x in nrules:
+        if x not in orules:
+            out.append(dict(kind="rule", field=None, detail=f"rule added: {x}", effect="minor"))
+    for x in orules:
+        if x not in nrules:
+            out.append(dict(kind="rule", field=None, detail=f"rule removed: {x}", effect="minor"))
     if old.get("missingValues", [""]) != new.get("missingValues", [""]):
         out.append(dict(kind="missing-values", field=None, effect="major",
                         detail=f"missingValues {old.get('missingValues')} -> {new.get('missingValues')}"))

@@ -54,10 +54,11 @@ def release_readme(meta: dict, tables: dict, extra_files: list[str]) -> str:
     rows = "\n".join(f"| `{n}` | {len(rt.strings)} | {rt.table.row_description or rt.table.description} |"
                      for n, rt in tables.items())
     files = "\n".join(f"- `{f}`" for f in extra_files)
+    timeline = "\n![Timeline of the dated records](timeline.png)\n" if "timeline.png" in extra_files else ""
     return f"""# {meta.get('title', DATASET)}: version {version}
 
 {meta.get('description', '')}
-
+{timeline}
 ## Contents
 
 | table | rows | a row is |

@@ -121,8 +121,8 @@ def sources_option(fn):
 def build(package_dir, out, sources, strict):
     """Validate, then write the release build/<version>/ (CSV, Parquet, docs, zip)."""
     _require_package(package_dir)
-    from .build import BuildLocked
-    from .build import build as run
+    from .builder import BuildLocked
+    from .builder import build as run
 
     try:
         result = run(package_dir, out=out, sources=list(sources) or None, strict=strict)
@@ -155,8 +155,8 @@ def build(package_dir, out, sources, strict):
 @guarded
 def diff(old, new, output, sources):
     """Compare two releases (directories or zips) or a release and raw data."""
-    from .diff import DiffError
-    from .diff import diff as run
+    from .changes import DiffError
+    from .changes import diff as run
 
     try:
         d = run(old, new, sources=list(sources) or None)
@@ -175,7 +175,7 @@ def diff(old, new, output, sources):
 def release(bump, package_dir, day, sources):
     """Publish the raw data as a new version, bumped as the changes require."""
     _require_package(package_dir)
-    from .build import BuildLocked
+    from .builder import BuildLocked
     from .publish import ReleaseRefused
     from .publish import release as run
 
@@ -193,7 +193,7 @@ def release(bump, package_dir, day, sources):
 @guarded
 def verify(path):
     """Check a downloaded release (directory or zip): hashes, sizes, schemas, paths."""
-    from .verify import verify as run
+    from .verifier import verify as run
 
     result = run(path)
     click.echo(result.to_text(), nl=False)

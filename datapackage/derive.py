@@ -60,7 +60,7 @@ def _edtf_fields(name: str, field) -> list[dict]:
 CITED_FIELDS = [
     {"name": "source_count", "type": "integer", "x-derived-from": ["citations.source_id"],
      "description": "Number of distinct sources cited for the record (corroboration).",
-     "constraints": {"required": True, "minimum": 1}},
+     "constraints": {"required": True, "minimum": 1, "maximum": 100000}},
     {"name": "source_ids", "type": "string", "x-derived-from": ["citations.source_id"],
      "description": "The ids of those sources, sorted, separated by spaces.",
      "constraints": {"required": True}},

@@ -1,7 +1,713 @@
-"""The release page, index.html (stub until the page lands)."""
+"""The release page, index.html: one self-contained file that works offline.
+
+Everything the page shows is in the file: the styles and script inline, the
+timeline as a data: URI, each table's preview as JSON in a
+``<script type="application/json">`` block. A Content-Security-Policy forbids
+every network request, and allows only the page's own inline style and script
+(by their sha256). Data cells are written with ``textContent``, never parsed
+as HTML, and the JSON escapes ``<``, ``>`` and ``&`` so no cell can close its
+block.
+
+The same inputs give the same bytes: nothing here reads the clock, draws a
+random number or looks at the file system.
+"""
 
 from __future__ import annotations
 
+import base64
+import csv
+import hashlib
+import html
+import io
+import json
+import re
+from urllib.parse import quote
+
+from .citation import DATASET, _authors, citation_text
+
+PREVIEW_ROWS = 1000  # rows of each table in the page; the files hold the rest
+LONG_TEXT = 80  # characters: a column with longer values is clamped, full text on hover or click
+LONG_COLUMNS = {"summary", "coding_note", "evidence", "note", "description", "title", "role"}
+NUMERIC_TYPES = {"integer", "number", "year"}
+FIGURES = (("timeline.svg", "image/svg+xml"), ("timeline.png", "image/png"))
+IMAGE_TYPES = {".svg": "image/svg+xml", ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
+               ".gif": "image/gif", ".webp": "image/webp"}
+FILE_NOTES = {
+    "datapackage.json": "Data Package descriptor: every table, column, size and hash",
+    "CITATION.cff": "Citation metadata (Citation File Format)",
+    "CHANGELOG.md": "What changed between versions",
+    "codebook.md": "Codebook (Markdown), as below",
+    "timeline.svg": "Timeline figure (SVG)",
+    "timeline.png": "Timeline figure (PNG)",
+}
+
 
 def release_page(descriptor: dict, tables: dict, codebook_md: str, files: dict[str, bytes]) -> bytes:
-    return b""
+    """The bytes of index.html for the release described by ``descriptor``."""
+    version = str(descriptor.get("version", ""))
+    title = str(descriptor.get("title") or DATASET)
+    previews = _previews(descriptor, tables, files)
+    figure = _figure(files)
+    codebook_html, codebook_ids = _codebook_section(codebook_md, files)
+
+    sections = [
+        ("cite", "Cite", _citation_section(descriptor)),
+        ("downloads", "Download", _downloads_section(descriptor, files, version)),
+    ]
+    if figure:
+        sections.append(("timeline", "Timeline", figure))
+    if previews:
+        sections.append(("tables", "Tables", _tables_section(previews, codebook_ids)))
+    sections.append(("codebook", "Codebook", codebook_html))
+
+    nav = "".join(f'<a href="#{sid}">{_e(label)}</a>' for sid, label, _ in sections)
+    body = "\n".join(f'<section id="{sid}">\n{content}\n</section>' for sid, _, content in sections)
+    data = "\n".join(f'<script type="application/json" id="data-{p["id"]}">{_json(p["data"])}</script>'
+                     for p in previews)
+    csp = "; ".join([
+        "default-src 'none'",
+        "img-src data:",
+        f"style-src '{_sha256_b64(CSS)}'",
+        f"script-src '{_sha256_b64(SCRIPT)}'",
+        "base-uri 'none'",
+        "form-action 'none'",
+    ])
+    page = f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="{csp}">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="referrer" content="no-referrer">
+<meta name="generator" content="dprk-relations">
+<title>{_e(title)} · version {_e(version)}</title>
+<meta name="description" content="{_e(descriptor.get('description', ''))}">
+<link rel="icon" href="data:,">
+<style>{CSS}</style>
+</head>
+<body>
+{_masthead(descriptor, previews, nav)}
+<main class="wrap">
+{body}
+</main>
+<footer class="wrap">
+<p>{_e(title)}, version {_e(version)}. This page is generated from the release's
+<a href="datapackage.json">datapackage.json</a> and data files; it is one self-contained file and loads
+nothing from the network.</p>
+</footer>
+{data}
+<script>{SCRIPT}</script>
+</body>
+</html>
+"""
+    return page.encode("utf-8")
+
+
+# -- pieces -------------------------------------------------------------------------------------
+
+def _masthead(meta: dict, previews: list[dict], nav: str) -> str:
+    version = str(meta.get("version", ""))
+    facts = [f'<span class="badge">Version {_e(version)}</span>']
+    if meta.get("created"):
+        facts.append(f"<span>Released {_e(str(meta['created'])[:10])}</span>")
+    lic = (meta.get("licenses") or [{}])[0]
+    if lic.get("name"):
+        label = _e(lic.get("title") or lic["name"])
+        facts.append(f'<span>Licence: <a href="{_e(lic["path"])}">{label}</a></span>' if lic.get("path")
+                     else f"<span>Licence: {label}</span>")
+    if previews:
+        rows = sum(p["total"] for p in previews)
+        facts.append(f"<span>{len(previews)} tables, {rows:,} rows</span>")
+    keywords = "".join(f"<li>{_e(k)}</li>" for k in meta.get("keywords", []))
+    authors = "; ".join(_authors(meta))
+    return f"""<header class="masthead">
+<div class="wrap">
+<p class="eyebrow">Research dataset · {_e(meta.get('name') or DATASET)}</p>
+<h1>{_e(meta.get('title') or DATASET)}</h1>
+<p class="facts">{' '.join(facts)}</p>
+<p class="lede">{_e(meta.get('description', ''))}</p>
+<p class="authors">{_e(authors)}</p>
+{f'<ul class="keywords" aria-label="Keywords">{keywords}</ul>' if keywords else ''}
+<nav aria-label="Sections">{nav}</nav>
+</div>
+</header>"""
+
+
+def _citation_section(meta: dict) -> str:
+    return f"""<h2>Cite this dataset</h2>
+<div class="cite-box">
+<p class="cite-text" id="citation-text">{_e(citation_text(meta))}</p>
+<button type="button" class="copy" data-copy="citation-text" hidden>Copy</button>
+</div>
+<details class="bibtex">
+<summary>BibTeX</summary>
+<div class="cite-box">
+<pre id="citation-bibtex">{_e(_bibtex(meta))}</pre>
+<button type="button" class="copy" data-copy="citation-bibtex" hidden>Copy</button>
+</div>
+</details>
+<p class="note">The same in machine-readable form: <a href="CITATION.cff">CITATION.cff</a>.
+Please cite the version you used.</p>"""
+
+
+def _bibtex(meta: dict) -> str:
+    version = str(meta.get("version", ""))
+    key = re.sub(r"[^A-Za-z0-9]+", "_", f"{meta.get('name') or DATASET}_{version}").strip("_")
+    fields = [
+        ("author", " and ".join("{" + _bib(a) + "}" for a in _authors(meta))),
+        ("title", "{" + _bib(str(meta.get("title") or DATASET)) + "}"),
+    ]
+    if meta.get("created"):
+        fields.append(("year", str(meta["created"])[:4]))
+    fields.append(("version", _bib(version)))
+    lic = (meta.get("licenses") or [{}])[0].get("name")
+    fields.append(("note", "Dataset" + (f", {_bib(lic)}" if lic else "")))
+    body = ",\n".join(f"  {k} = {{{v}}}" for k, v in fields)
+    return f"@misc{{{key},\n{body}\n}}"
+
+
+def _bib(text: str) -> str:
+    return re.sub(r"([&%$#_{}])", r"\\\1", text).replace("~", r"\textasciitilde{}").replace("^", r"\^{}")
+
+
+def _downloads_section(meta: dict, files: dict[str, bytes], version: str) -> str:
+    resources = {r.get("path"): r for r in meta.get("resources", [])}
+    listed = [p for p in files if p != "index.html" and files[p] is not None]
+    order = {r.get("path"): i for i, r in enumerate(meta.get("resources", []))}
+    data = sorted((p for p in listed if p.startswith("data/")), key=lambda p: (order.get(p, len(order)), p))
+    docs = sorted(p for p in listed if not p.startswith("data/"))
+
+    def row(path: str) -> str:
+        res = resources.get(path, {})
+        note = FILE_NOTES.get(path, "")
+        if res:
+            kind = {"csv": "CSV", "parquet": "Parquet, typed"}.get(res.get("format", ""), res.get("format", ""))
+            base = str(res.get("title", res.get("name", ""))).replace(" (Parquet)", "")
+            note = f"{base} ({kind})" if kind else base
+        digest = hashlib.sha256(files[path]).hexdigest()
+        return (f'<tr><td class="file">{_link(path)}</td><td>{_e(note)}</td>'
+                f'<td class="num" title="{len(files[path]):,} bytes">{_size(len(files[path]))}</td>'
+                f'<td class="hash"><code>{digest}</code></td></tr>')
+
+    zip_name = f"{DATASET}-{version}.zip"
+    groups = [("Data", data), ("Documentation and metadata", docs)]
+    bodies = "\n".join(
+        f'<tbody><tr class="group"><th colspan="4" scope="colgroup">{_e(label)}</th></tr>\n'
+        + "\n".join(row(p) for p in paths) + "</tbody>"
+        for label, paths in groups if paths)
+    return f"""<h2>Download</h2>
+<p class="download-all">{_link(zip_name, 'Download the whole release')}
+<span>{_e(zip_name)}: every file below, with this page, README.md and SHA256SUMS.</span></p>
+<div class="scroll">
+<table class="downloads">
+<thead><tr><th scope="col">File</th><th scope="col">Contents</th><th scope="col" class="num">Size</th>
+<th scope="col">SHA-256</th></tr></thead>
+{bodies}
+</table>
+</div>
+<p class="note">Also in the release: {_link('README.md')} (what is in it and how to load it) and
+{_link('SHA256SUMS')} (the SHA-256 of every file). The archive {_e(zip_name)} holds this page, so its own
+hash cannot be printed here; check a download with <code>dprk-relations verify {_e(zip_name)}</code>.</p>"""
+
+
+def _figure(files: dict[str, bytes]) -> str:
+    for name, mime in FIGURES:
+        if files.get(name):
+            links = " · ".join(_link(n, n) for n, _ in FIGURES if files.get(n))
+            return f"""<h2>Timeline</h2>
+<figure class="timeline">
+<img src="{_data_uri(files[name], mime)}" alt="Timeline of the dated records in this release">
+<figcaption>The dated records of this release over time. Download: {links}.</figcaption>
+</figure>"""
+    return ""
+
+
+def _previews(meta: dict, tables: dict, files: dict[str, bytes]) -> list[dict]:
+    """One preview per CSV table, in descriptor order: columns, the first rows, the row count."""
+    out, ids = [], set()
+    for res in meta.get("resources", []):
+        path = res.get("path")
+        if res.get("format") != "csv" or not isinstance(path, str) or path not in files:
+            continue
+        name = str(res.get("name", path))
+        header, rows, total = _read_csv(files[path], PREVIEW_ROWS)
+        schema = res.get("schema") or getattr(tables.get(name), "schema", None) or {}
+        fields = {f.get("name"): f for f in schema.get("fields", [])}
+        columns = []
+        for j, col in enumerate(header):
+            f = fields.get(col, {})
+            longest = max((len(r[j]) for r in rows if j < len(r)), default=0)
+            columns.append({
+                "name": col,
+                "type": f.get("type", "string"),
+                "description": f.get("description", ""),
+                "derived": bool(f.get("x-derived-from")),
+                "numeric": f.get("type") in NUMERIC_TYPES,
+                "long": longest > LONG_TEXT or (col in LONG_COLUMNS and longest > LONG_TEXT // 2),
+            })
+        rows = [r + [""] * (len(header) - len(r)) if len(r) < len(header) else r[:len(header)] for r in rows]
+        rt = tables.get(name)
+        row_text = getattr(getattr(rt, "table", None), "row_description", "") or schema.get("x-row", "")
+        key = schema.get("primaryKey") or list(getattr(getattr(rt, "table", None), "primary_key", ()) or ())
+        tid = _unique(re.sub(r"[^a-z0-9_-]+", "-", name.lower()).strip("-") or "table", ids)
+        parquet = next((r.get("path") for r in meta.get("resources", [])
+                        if r.get("format") == "parquet" and r.get("path") == path[:-4] + ".parquet"
+                        and r.get("path") in files), None)
+        out.append({
+            "id": tid, "name": name, "title": str(res.get("title") or name),
+            "description": str(res.get("description", "")), "row": str(row_text),
+            "key": [key] if isinstance(key, str) else list(key), "path": path, "parquet": parquet,
+            "bytes": len(files[path]), "parquet_bytes": len(files[parquet]) if parquet else 0,
+            "total": total, "shown": len(rows),
+            "data": {"columns": columns, "rows": rows, "total": total},
+        })
+    return out
+
+
+def _read_csv(data: bytes, cap: int) -> tuple[list[str], list[list[str]], int]:
+    reader = csv.reader(io.StringIO(data.decode("utf-8-sig"), newline=""))
+    header = next(reader, [])
+    rows, total = [], 0
+    for row in reader:
+        if not row:  # a blank line is no record
+            continue
+        total += 1
+        if total <= cap:
+            rows.append(row)
+    return header, rows, total
+
+
+def _tables_section(previews: list[dict], codebook_ids: set[str]) -> str:
+    tabs = "".join(
+        f'<button type="button" role="tab" id="tab-{p["id"]}" aria-controls="table-{p["id"]}" '
+        + ('aria-selected="true">' if i == 0 else 'aria-selected="false" tabindex="-1">')
+        + f'{_e(p["title"])} <span class="n">{p["total"]:,}</span></button>'
+        for i, p in enumerate(previews))
+    panels = "\n".join(_panel(p, codebook_ids) for p in previews)
+    return f"""<h2>Tables</h2>
+<p class="note">A preview of each table: type in the search box to filter its rows, click a column
+heading to sort (again to reverse), hover over a column heading for its description, and click a long
+text to read all of it. The codebook below documents every column.</p>
+<div class="tablist" role="tablist" aria-label="Tables" hidden>{tabs}</div>
+<noscript><p class="note">The previews need JavaScript; the data files are in the downloads above.</p></noscript>
+{panels}"""
+
+
+def _panel(p: dict, codebook_ids: set[str]) -> str:
+    downloads = [f'{_link(p["path"], "CSV")} ({_size(p["bytes"])})']
+    if p["parquet"]:
+        downloads.append(f'{_link(p["parquet"], "Parquet")} ({_size(p["parquet_bytes"])})')
+    facts = []
+    if p["row"]:
+        facts.append(f"<dt>A row is</dt><dd>{_e(p['row'])}</dd>")
+    if p["key"]:
+        facts.append("<dt>Key</dt><dd>" + ", ".join(f"<code>{_e(k)}</code>" for k in p["key"]) + "</dd>")
+    facts.append(f"<dt>Rows</dt><dd>{p['total']:,}</dd>")
+    facts.append(f"<dt>Files</dt><dd>{' · '.join(downloads)}</dd>")
+    entry = "cb-" + _slug(f"table {p['name']}")  # the codebook's heading "Table `name`"
+    if entry in codebook_ids:
+        facts.append(f'<dt>Columns</dt><dd><a href="#{entry}">described in the codebook</a></dd>')
+    cap = ""
+    if p["shown"] < p["total"]:
+        cap = (f'<p class="cap">This preview holds the first {p["shown"]:,} of {p["total"]:,} rows; search and '
+               f'sort apply to these. The whole table is in {_link(p["path"])}.</p>')
+    return f"""<div class="panel" role="tabpanel" id="table-{p['id']}" aria-labelledby="tab-{p['id']}"
+data-table="{p['id']}">
+<h3>{_e(p['title'])} <code>{_e(p['name'])}</code></h3>
+<p>{_e(p['description'])}</p>
+<dl class="facts">{''.join(facts)}</dl>
+{cap}
+<div class="toolbar">
+<input type="search" placeholder="Search {_e(p['title'].lower())}…" aria-label="Search {_e(p['title'])}"
+autocomplete="off" spellcheck="false">
+<span class="count" aria-live="polite">{p['shown']:,} rows</span>
+</div>
+<div class="scroll preview"><table class="data"><tbody></tbody></table></div>
+<p class="nomatch" hidden>No rows match the search.</p>
+</div>"""
+
+
+def _codebook_section(text: str, files: dict[str, bytes]) -> tuple[str, set[str]]:
+    """The codebook as HTML, and the ids of its headings (cb-<slug>)."""
+    if not text.strip():
+        return "<h2>Codebook</h2>\n<p class=\"note\">This release has no codebook.</p>", set()
+    from markdown_it import MarkdownIt
+
+    md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+    md.enable(["table", "strikethrough"])
+    tokens = md.parse(text)
+    ids: set[str] = {"codebook"}
+    first_h1 = bool(tokens) and tokens[0].type == "heading_open" and tokens[0].tag == "h1"
+    for i, tok in enumerate(tokens):
+        if tok.type in ("heading_open", "heading_close"):
+            tok.tag = f"h{min(int(tok.tag[1]) + 1, 6)}"  # the codebook's h1 is this section's h2
+            if tok.type == "heading_open" and i + 1 < len(tokens):
+                tok.attrSet("id", _unique("cb-" + _slug(tokens[i + 1].content), ids))
+        elif tok.type in ("th_open", "td_open"):
+            style = tok.attrGet("style")  # markdown-it aligns with style=, which the policy forbids
+            if style:
+                tok.attrs.pop("style", None)
+                tok.attrSet("class", "align-" + style.split(":")[-1].strip())
+        for child in tok.children or []:
+            if child.type == "link_open" and str(child.attrGet("href") or "").startswith("#"):
+                child.attrSet("href", "#cb-" + str(child.attrGet("href"))[1:])
+
+    def image(self, tokens, idx, options, env):
+        tok = tokens[idx]
+        src = str(tok.attrGet("src") or "")
+        alt = self.renderInlineAsText(tok.children or [], options, env)
+        rel = src[2:] if src.startswith("./") else src
+        mime = IMAGE_TYPES.get(rel[rel.rfind("."):].lower(), "") if "." in rel else ""
+        if mime and files.get(rel):
+            return f'<img src="{_data_uri(files[rel], mime)}" alt="{_e(alt)}">'
+        return f'<a href="{_e(src)}">{_e(alt or src)}</a>'  # no request from the page, only a link
+
+    md.add_render_rule("image", image)
+    rendered = md.renderer.render(tokens, md.options, {})
+    heading = "" if first_h1 else "<h2>Codebook</h2>\n"
+    source = f'<p class="note">Also as {_link("codebook.md")}.</p>\n' if files.get("codebook.md") else ""
+    return f'{heading}<div class="codebook">\n{rendered}</div>\n{source}'.rstrip(), ids
+
+
+# -- helpers ------------------------------------------------------------------------------------
+
+def _e(text) -> str:
+    return html.escape(str(text), quote=True)
+
+
+def _link(path: str, label: str | None = None) -> str:
+    return f'<a href="{_e(quote(path))}">{_e(label if label is not None else path)}</a>'
+
+
+def _json(obj) -> str:
+    """JSON that is safe inside a <script> block: no <, > or & (so no </script>, no <!--)."""
+    text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+    for char, escaped in (("&", "\\u0026"), ("<", "\\u003c"), (">", "\\u003e"),
+                          ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
+        text = text.replace(char, escaped)
+    return text
+
+
+def _data_uri(data: bytes, mime: str) -> str:
+    return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
+
+
+def _sha256_b64(text: str) -> str:
+    return "sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode("ascii")
+
+
+def _size(n: int) -> str:
+    for unit, step in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+        if n >= step:
+            return f"{n / step:.1f} {unit}"
+    return f"{n} B"
+
+
+def _slug(text: str) -> str:
+    text = re.sub(r"[^\w\s-]", "", text.lower()).replace("_", "-")
+    return re.sub(r"[\s-]+", "-", text).strip("-") or "section"
+
+
+def _unique(slug: str, seen: set[str]) -> str:
+    out, n = slug, 1
+    while out in seen:
+        n += 1
+        out = f"{slug}-{n}"
+    seen.add(out)
+    return out
+
+
+# -- style and script (inline; the policy allows exactly these by hash) ---------------------------
+
+CSS = """
+:root{--ink:#1c2330;--muted:#5a6475;--line:#dfe3e8;--soft:#f4f6f8;--bg:#fbfbfa;--card:#fff;
+--accent:#1f4f8a;--accent-soft:#e8eff8;--head:#13233d;--head-ink:#e9eef6;
+--sans:system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue","DejaVu Sans",Arial,sans-serif;
+--serif:"Iowan Old Style","Palatino Linotype",Palatino,"Book Antiqua",Georgia,"DejaVu Serif",serif;
+--mono:ui-monospace,"SFMono-Regular",Menlo,Consolas,"DejaVu Sans Mono",monospace}
+*{box-sizing:border-box}
+[hidden]{display:none!important}
+html{-webkit-text-size-adjust:100%;scroll-padding-top:1rem}
+body{margin:0;font:15px/1.6 var(--sans);color:var(--ink);background:var(--bg)}
+a{color:var(--accent);text-decoration-thickness:1px;text-underline-offset:2px}
+a:hover{text-decoration-thickness:2px}
+code,pre{font-family:var(--mono);font-size:.86em}
+.wrap{max-width:76rem;margin:0 auto;padding:0 2rem}
+.masthead{background:var(--head);color:var(--head-ink);padding:2.6rem 0 0;border-bottom:4px solid #c8a24a}
+.masthead a{color:#fff}
+.eyebrow{margin:0 0 .4rem;text-transform:uppercase;letter-spacing:.12em;font-size:.75rem;color:#aab8cc}
+.masthead h1{font-family:var(--serif);font-weight:600;font-size:2.3rem;line-height:1.2;margin:0 0 .8rem;
+max-width:52rem;color:#fff}
+.facts{margin:0 0 1rem;display:flex;flex-wrap:wrap;gap:.4rem 1.2rem;align-items:center;font-size:.9rem;
+color:#c9d4e3}
+.badge{background:#c8a24a;color:#13233d;font-weight:700;border-radius:3px;padding:.1rem .55rem}
+.lede{font-size:1.08rem;line-height:1.65;max-width:52rem;margin:0 0 .6rem;color:var(--head-ink)}
+.authors{margin:0 0 1rem;color:#aab8cc;font-size:.9rem}
+.keywords{list-style:none;margin:0 0 1.4rem;padding:0;display:flex;flex-wrap:wrap;gap:.35rem}
+.keywords li{font-size:.76rem;border:1px solid #3b5070;color:#c9d4e3;border-radius:999px;padding:.05rem .6rem}
+.masthead nav{display:flex;gap:.2rem;flex-wrap:wrap;margin-top:.4rem}
+.masthead nav a{color:#dbe4f0;text-decoration:none;padding:.55rem .9rem;font-size:.9rem;font-weight:600;
+border-radius:4px 4px 0 0}
+.masthead nav a:hover{background:#20375a;color:#fff}
+main section{padding:2.2rem 0 .6rem;border-bottom:1px solid var(--line)}
+main section:last-child{border-bottom:0}
+h2{font-family:var(--serif);font-weight:600;font-size:1.6rem;line-height:1.25;margin:0 0 1rem;color:#10213a}
+h3{font-size:1.12rem;margin:1.6rem 0 .5rem;color:#10213a}
+h3 code{font-size:.8em;color:var(--muted);font-weight:400;margin-left:.3rem}
+h4,h5,h6{font-size:1rem;margin:1.3rem 0 .4rem}
+.note{color:var(--muted);font-size:.9rem;max-width:56rem}
+.note code{white-space:nowrap}
+.cite-box{position:relative;background:var(--card);border:1px solid var(--line);border-left:4px solid var(--accent);
+border-radius:4px;padding:1rem 6rem 1rem 1.2rem;margin:0 0 .8rem}
+.cite-text{margin:0;font-family:var(--serif);font-size:1.05rem;line-height:1.55}
+.cite-box pre{margin:0;white-space:pre-wrap;word-break:break-word;font-size:.82rem}
+.copy{position:absolute;top:.8rem;right:.8rem;font:600 .8rem var(--sans);color:var(--accent);
+background:var(--accent-soft);
+border:1px solid #c4d4ea;border-radius:4px;padding:.3rem .8rem;cursor:pointer}
+.copy:hover{background:#d9e5f4}
+details.bibtex{margin:0 0 .6rem}
+details.bibtex summary{cursor:pointer;color:var(--accent);font-weight:600;font-size:.9rem;margin-bottom:.5rem}
+.download-all{display:flex;flex-wrap:wrap;align-items:center;gap:.5rem 1rem;margin:0 0 1rem}
+.download-all a{display:inline-block;background:var(--accent);color:#fff;text-decoration:none;font-weight:600;
+padding:.5rem 1.1rem;border-radius:4px}
+.download-all a:hover{background:#173d6c}
+.download-all span{color:var(--muted);font-size:.9rem}
+.scroll{overflow:auto;border:1px solid var(--line);border-radius:4px;background:var(--card)}
+table{border-collapse:collapse;font-size:.85rem}
+.downloads{width:100%}
+th,td{text-align:left;vertical-align:top;padding:.4rem .7rem;border-bottom:1px solid #eceff2}
+thead th{background:var(--soft);font-weight:600;color:#2a3342;border-bottom:1px solid var(--line);white-space:nowrap}
+.downloads tr.group th{background:#fff;color:var(--muted);font-size:.74rem;text-transform:uppercase;
+letter-spacing:.08em;padding-top:.8rem}
+.downloads td.file{white-space:nowrap}
+.downloads td.hash{white-space:nowrap}
+.downloads td.hash code{font-size:.74rem;color:#4b5565;user-select:all}
+.num,td.num,th.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+.timeline{margin:0;background:var(--card);border:1px solid var(--line);border-radius:4px;padding:1rem}
+.timeline img{display:block;max-width:100%;height:auto;margin:0 auto}
+.timeline figcaption{color:var(--muted);font-size:.85rem;margin-top:.6rem}
+.tablist{display:flex;flex-wrap:wrap;gap:.3rem;border-bottom:2px solid var(--line);margin:1.2rem 0 0}
+.tablist button{font:600 .88rem var(--sans);color:#39455a;background:none;border:0;
+border-bottom:2px solid transparent;
+margin-bottom:-2px;padding:.5rem .8rem;cursor:pointer;border-radius:4px 4px 0 0}
+.tablist button:hover{background:var(--soft)}
+.tablist button[aria-selected=true]{color:var(--accent);border-bottom-color:var(--accent)}
+.tablist .n{font-weight:400;font-size:.75rem;color:var(--muted);background:var(--soft);border-radius:999px;
+padding:0 .45rem;margin-left:.2rem}
+.panel h3{margin-top:1.2rem}
+.panel>p{max-width:56rem;margin:.3rem 0}
+dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:.15rem 1rem;font-size:.88rem;margin:.6rem 0 1rem;
+color:var(--ink)}
+dl.facts dt{color:var(--muted)}
+dl.facts dd{margin:0}
+.cap{background:#fff8e6;border:1px solid #f0dca8;border-radius:4px;padding:.5rem .8rem;font-size:.88rem}
+.toolbar{display:flex;align-items:center;gap:1rem;margin:.6rem 0}
+.toolbar input{font:inherit;font-size:.9rem;width:22rem;max-width:100%;padding:.42rem .7rem;border:1px solid #c3cad3;
+border-radius:4px;background:#fff}
+.toolbar input:focus{outline:2px solid #9dbbe3;border-color:var(--accent)}
+.count{color:var(--muted);font-size:.85rem;font-variant-numeric:tabular-nums}
+.preview{max-height:34rem}
+.data thead th{position:sticky;top:0;z-index:1;padding:0}
+.data thead th button{all:unset;box-sizing:border-box;display:block;width:100%;padding:.45rem 1.4rem .45rem .7rem;
+cursor:pointer;position:relative;font-weight:600}
+.data thead th button:focus-visible{outline:2px solid #9dbbe3}
+.data thead th button::after{content:"\\2195";position:absolute;right:.45rem;color:#a3acb9;font-size:.8em}
+.data thead th[aria-sort=ascending] button::after{content:"\\25B2";color:var(--accent)}
+.data thead th[aria-sort=descending] button::after{content:"\\25BC";color:var(--accent)}
+.data thead th.derived button{font-style:italic;color:#4c5a70}
+.data td{white-space:nowrap;max-width:24rem;overflow:hidden;text-overflow:ellipsis}
+.data td.long{white-space:normal;min-width:18rem;max-width:30rem;cursor:pointer}
+.data td.long .clamp{display:-webkit-box;-webkit-box-orient:vertical;-webkit-line-clamp:3;overflow:hidden}
+.data td.long.open .clamp{display:block}
+.data td:empty::after{content:"\\2013";color:#c0c6cf}
+.data td{background:#fff}
+.data tbody tr:hover td{background:#eef4fb}
+.data th:first-child,.data td:first-child{position:sticky;left:0;box-shadow:inset -1px 0 0 var(--line)}
+.data td:first-child{z-index:1}
+.data thead th:first-child{z-index:2}
+.nomatch{color:var(--muted);font-style:italic}
+.codebook{max-width:100%}
+.codebook p,.codebook li{max-width:58rem}
+.codebook table{display:block;overflow-x:auto;width:max-content;max-width:100%;margin:.6rem 0 1rem;
+border:1px solid var(--line);
+background:var(--card)}
+.codebook code{background:var(--soft);padding:.05em .3em;border-radius:3px}
+.codebook h3 code{color:inherit;font-size:.9em;margin-left:0}
+.codebook th{background:var(--soft)}
+.codebook td code{white-space:nowrap}
+.codebook h3{margin-top:2rem;padding-top:.8rem;border-top:1px solid var(--line)}
+.align-right{text-align:right}.align-center{text-align:center}
+footer{color:var(--muted);font-size:.85rem;padding:1.5rem 2rem 3rem}
+@media (max-width:40rem){.wrap{padding:0 1rem}.masthead h1{font-size:1.7rem}.cite-box{padding-right:1rem}
+.copy{position:static;margin-top:.6rem}}
+@media print{.masthead{background:none;color:#000}.masthead *{color:#000!important}
+.tablist,.toolbar,.copy{display:none}
+.panel[hidden]{display:block!important}.preview{max-height:none}}
+"""
+
+SCRIPT = """
+(function () {
+  "use strict";
+  var collator = new Intl.Collator("en", {numeric: true, sensitivity: "base"});
+  function fmt(n) { return n.toLocaleString("en-US"); }
+
+  // Copy buttons: the clipboard where allowed, else select the text for Ctrl+C.
+  Array.prototype.forEach.call(document.querySelectorAll("button[data-copy]"), function (btn) {
+    var target = document.getElementById(btn.getAttribute("data-copy"));
+    btn.hidden = false;
+    function say(text) {
+      btn.textContent = text;
+      setTimeout(function () { btn.textContent = "Copy"; }, 1800);
+    }
+    function select() {
+      var range = document.createRange(), sel = window.getSelection();
+      range.selectNodeContents(target);
+      sel.removeAllRanges();
+      sel.addRange(range);
+      var ok = false;
+      try { ok = document.execCommand("copy"); } catch (e) { ok = false; }
+      say(ok ? "Copied" : "Press Ctrl+C");
+    }
+    btn.addEventListener("click", function () {
+      if (navigator.clipboard && window.isSecureContext) {
+        navigator.clipboard.writeText(target.textContent).then(function () { say("Copied"); }, select);
+      } else {
+        select();
+      }
+    });
+  });
+
+  // Table previews: built from their JSON block when first shown.
+  function Preview(panel) {
+    var spec = JSON.parse(document.getElementById("data-" + panel.getAttribute("data-table")).textContent);
+    var cols = spec.columns, table = panel.querySelector("table.data");
+    var tbody = table.tBodies[0], input = panel.querySelector("input[type=search]");
+    var count = panel.querySelector(".count"), nomatch = panel.querySelector(".nomatch");
+    var head = table.createTHead().insertRow(), ths = [];
+    var sortCol = -1, sortDir = 1;
+
+    cols.forEach(function (col, j) {
+      var th = document.createElement("th"), btn = document.createElement("button");
+      th.scope = "col";
+      if (col.numeric) th.className = "num";
+      if (col.derived) th.classList.add("derived");
+      th.title = col.name + " (" + col.type + (col.derived ? ", derived" : "") + ")" +
+        (col.description ? ": " + col.description : "");
+      btn.type = "button";
+      btn.textContent = col.name;
+      btn.addEventListener("click", function () { sortBy(j); });
+      th.appendChild(btn);
+      head.appendChild(th);
+      ths.push(th);
+    });
+
+    var items = spec.rows.map(function (cells, i) {
+      var tr = document.createElement("tr");
+      cells.forEach(function (value, j) {
+        var td = document.createElement("td"), col = cols[j];
+        if (col.numeric) td.className = "num";
+        if (value !== "") {
+          if (col.long) {
+            var div = document.createElement("div");
+            div.className = "clamp";
+            div.textContent = value;
+            td.classList.add("long");
+            td.title = value;
+            td.appendChild(div);
+          } else {
+            td.textContent = value;
+            if (value.length > 40) td.title = value;
+          }
+        }
+        tr.appendChild(td);
+      });
+      tbody.appendChild(tr);
+      return {tr: tr, cells: cells, i: i, text: cells.join("\\u0001").toLowerCase()};
+    });
+
+    tbody.addEventListener("click", function (event) {
+      var td = event.target.closest("td.long");
+      if (td && !String(window.getSelection())) td.classList.toggle("open");
+    });
+
+    function compare(j, dir) {
+      var numeric = cols[j].numeric;
+      return function (a, b) {
+        var x = a.cells[j], y = b.cells[j], r;
+        if (x === "" || y === "") return x === y ? a.i - b.i : (x === "" ? 1 : -1);  // empty last
+        if (numeric) {
+          r = parseFloat(x) - parseFloat(y);
+          if (isNaN(r)) r = collator.compare(x, y);
+        } else {
+          r = collator.compare(x, y);
+        }
+        return r !== 0 ? r * dir : a.i - b.i;
+      };
+    }
+
+    function sortBy(j) {
+      sortDir = sortCol === j ? -sortDir : 1;
+      sortCol = j;
+      var fragment = document.createDocumentFragment();
+      items.slice().sort(compare(j, sortDir)).forEach(function (it) { fragment.appendChild(it.tr); });
+      tbody.appendChild(fragment);
+      ths.forEach(function (th, k) {
+        if (k === j) th.setAttribute("aria-sort", sortDir === 1 ? "ascending" : "descending");
+        else th.removeAttribute("aria-sort");
+      });
+    }
+
+    function filter() {
+      var terms = input.value.toLowerCase().split(/\\s+/).filter(Boolean), shown = 0;
+      items.forEach(function (it) {
+        var ok = terms.every(function (t) { return it.text.indexOf(t) !== -1; });
+        it.tr.hidden = !ok;
+        if (ok) shown += 1;
+      });
+      count.textContent = fmt(shown) + " of " + fmt(items.length) + " rows";
+      nomatch.hidden = shown !== 0;
+    }
+
+    input.addEventListener("input", filter);
+    filter();
+  }
+
+  var built = {};
+  function show(panel) {
+    var name = panel.getAttribute("data-table");
+    if (!built[name]) { built[name] = true; Preview(panel); }
+  }
+
+  var tabs = Array.prototype.slice.call(document.querySelectorAll(".tablist [role=tab]"));
+  function select(tab, focus) {
+    tabs.forEach(function (t) {
+      var on = t === tab, panel = document.getElementById(t.getAttribute("aria-controls"));
+      t.setAttribute("aria-selected", on ? "true" : "false");
+      t.tabIndex = on ? 0 : -1;
+      panel.hidden = !on;
+      if (on) show(panel);
+    });
+    if (focus) tab.focus();
+  }
+  if (tabs.length) {
+    document.querySelector(".tablist").hidden = false;
+    tabs.forEach(function (tab, i) {
+      tab.addEventListener("click", function () { select(tab, false); });
+      tab.addEventListener("keydown", function (e) {
+        var k = e.key, j = k === "ArrowRight" ? i + 1 : k === "ArrowLeft" ? i - 1 :
+          k === "Home" ? 0 : k === "End" ? tabs.length - 1 : null;
+        if (j === null) return;
+        e.preventDefault();
+        select(tabs[(j + tabs.length) % tabs.length], true);
+      });
+    });
+    function fromHash() {
+      var target = location.hash && document.getElementById(location.hash.slice(1));
+      var tab = target && tabs.filter(function (t) { return t.getAttribute("aria-controls") === target.id; })[0];
+      return tab || null;
+    }
+    select(fromHash() || tabs[0], false);
+    window.addEventListener("hashchange", function () { var t = fromHash(); if (t) select(t, false); });
+  }
+})();
+"""

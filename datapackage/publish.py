@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date as Date
 from pathlib import Path
 
-from .diff import BUMPS, Diff, Snapshot, compare, snapshot_release
+from .changes import BUMPS, Diff, Snapshot, compare, snapshot_release
 
 VERSION = re.compile(r"^(\d+)\.(\d+)\.(\d+)$")
 FIRST_VERSION = "1.0.0"
@@ -51,7 +51,7 @@ def bumped(version: str, bump: str) -> str:
 
 
 def snapshot_tables(package, tables, label: str) -> Snapshot:
-    from .diff import _read_csv_rows
+    from .changes import _read_csv_rows
     from .release_files import csv_bytes
 
     meta = {k: v for k, v in package.descriptor.items() if k not in ("resources", "version", "created")}
@@ -80,7 +80,7 @@ def release(package_dir=".", bump: str | None = None, day: str | None = None, so
             strict: bool = False) -> ReleaseResult:
     """Publish a new version; raise ReleaseRefused when it must not happen."""
     from . import citation
-    from .build import build_lock, read_changelog, release_contents, release_tables, write_release
+    from .builder import build_lock, read_changelog, release_contents, release_tables, write_release
     from .formatting import write_atomic
 
     package_dir = Path(package_dir)

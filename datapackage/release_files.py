@@ -27,7 +27,7 @@ from .derive import ReleaseTable
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 PARQUET_MEDIATYPE = "application/vnd.apache.parquet"
 TOP_KEYS = ("$schema", "name", "id", "title", "description", "version", "created", "homepage", "keywords",
-            "licenses", "contributors", "sources")
+            "licenses", "contributors", "sources", "x-coding-rules", "x-coverage")
 
 
 def sha256_file(path: Path) -> str:

@@ -76,5 +76,6 @@ def check_package(package_dir=".", sources=None, engine: str = "auto", strict: b
                                   f"references into {name} were not checked")
     report.notices[:0] = notices
     report.stats = {"tables": len(raws), "rows": rows, "engines": list(engines),
-                    "evidence_quotes": ev_stats["quotes"], "evidence_checked": ev_stats["checked"]}
+                    "evidence_quotes": ev_stats["quotes"], "evidence_checked": ev_stats["checked"],
+                    "evidence_without_text": ev_stats.get("unheld", 0)}
     return report.finish(), package, typed

@@ -12,7 +12,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 
 from conftest import run_cli
-from datapackage.build import build, same_tree
+from datapackage.builder import build, same_tree
 from datapackage.rebuild import raw_from_release
 
 
@@ -180,7 +180,7 @@ def test_a_killed_build_leaves_the_previous_state_intact(pkg):
 
 
 def test_a_second_build_at_once_is_refused_clearly(pkg):
-    from datapackage.build import BuildLocked, build_lock
+    from datapackage.builder import BuildLocked, build_lock
 
     with build_lock(pkg.root / "build"):
         out = run_cli("build", pkg.root)

@@ -5,8 +5,8 @@ import json
 import pytest
 
 from conftest import run_cli
-from datapackage.build import build
-from datapackage.diff import diff
+from datapackage.builder import build
+from datapackage.changes import diff
 from datapackage.publish import ReleaseRefused, release
 
 
@@ -91,6 +91,31 @@ def loosen_constraint(pkg):
     _save_schema(pkg, "events", schema)
 
 
+def add_field_with_a_foreign_key(pkg):
+    add_field(pkg)
+    schema = _schema(pkg, "events")
+    schema["fields"][-1]["name"] = "place_id"
+    schema["foreignKeys"].append({"fields": ["place_id"], "reference": {"resource": "actors", "fields": ["actor_id"]}})
+    _save_schema(pkg, "events", schema)
+    rows = pkg.rows("raw/events.csv")
+    rows[0][-1] = "place_id"
+    pkg.write_rows("raw/events.csv", rows)
+
+
+def foreign_key_on_an_existing_field(pkg):
+    schema = _schema(pkg, "visits")
+    schema["foreignKeys"].append({"fields": ["location"], "reference": {"resource": "actors", "fields": ["actor_id"]}})
+    _save_schema(pkg, "visits", schema)
+    for line in range(2, len(pkg.rows("raw/visits.csv")) + 1):
+        pkg.set_cell("raw/visits.csv", line, "location", "")
+
+
+def add_a_rule(pkg):
+    schema = _schema(pkg, "events")
+    schema["x-rules"].append({"rule": "actor-type", "field": "counterpart_id", "types": ["state"]})
+    _save_schema(pkg, "events", schema)
+
+
 def metadata_only(pkg):
     desc = json.loads(pkg.path("datapackage.json").read_text())
     desc["title"] += " (corrected title)"
@@ -100,7 +125,8 @@ def metadata_only(pkg):
 CHANGES = {
     add_record: "minor", remove_record: "major", correct_value: "patch", add_field: "minor",
     remove_field: "major", retype_field: "major", tighten_constraint: "major", loosen_constraint: "minor",
-    metadata_only: "patch",
+    metadata_only: "patch", add_field_with_a_foreign_key: "minor", foreign_key_on_an_existing_field: "major",
+    add_a_rule: "minor",
 }
 
 

@@ -9,8 +9,8 @@ import zipfile
 import pytest
 
 from conftest import run_cli
-from datapackage.build import build
-from datapackage.verify import verify
+from datapackage.builder import build
+from datapackage.verifier import verify
 
 
 @pytest.fixture(scope="module")

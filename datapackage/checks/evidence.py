@@ -84,7 +84,7 @@ def check(tables: dict[str, Typed], given_dirs=None, strict: bool = False) -> tu
     """Problems, notices and counts for every declared evidence rule."""
     decls = [(t, d) for t in tables.values() for d in t.table.rules if d.get("rule") == "evidence"]
     sources = tables.get("sources")
-    stats = {"quotes": 0, "checked": 0}
+    stats = {"quotes": 0, "checked": 0, "unheld": 0}
     if not decls or sources is None:
         return [], [], stats
     dirs = source_dirs(given_dirs)
@@ -136,6 +136,8 @@ def check(tables: dict[str, Typed], given_dirs=None, strict: bool = False) -> tu
             text = texts.get(sid)
             if text is None:
                 unchecked[sid] = unchecked.get(sid, 0) + 1
+                if sid in sframe.index and not str(sframe.loc[sid].get("sha256", "") or ""):
+                    stats["unheld"] += 1
                 continue
             stats["checked"] += 1
             quote = quotes[i]
