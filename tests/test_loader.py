@@ -1,0 +1,126 @@
+"""`load()` gives correctly typed frames from a release directory or zip, the
+same from Parquet and CSV; DuckDB reading the Parquet files agrees."""
+
+import shutil
+import zipfile
+
+import pandas as pd
+import pytest
+
+import datapackage
+from datapackage.builder import build
+from datapackage.loader import LoadError
+
+
+@pytest.fixture(scope="module")
+def release(tmp_path_factory, repo):
+    root = tmp_path_factory.mktemp("pkg")
+    for part in ("datapackage.json", "schemas", "raw"):
+        src = repo / part
+        (shutil.copytree if src.is_dir() else shutil.copy2)(src, root / part)
+    return build(root).path
+
+
+def test_types_come_from_the_schemas(release):
+    tables = datapackage.load(release)
+    assert list(tables) == ["actors", "sources", "events", "visits", "aid", "sanctions", "statements",
+                            "citations", "exchange_rates"]
+    v = tables["visits"]
+    assert str(v["visit_id"].dtype) == "string"
+    assert isinstance(v["status"].dtype, pd.CategoricalDtype)
+    assert list(v["status"].cat.categories) == ["occurred", "planned", "invited", "requested", "declined",
+                                                "postponed", "cancelled"]
+    assert not v["status"].cat.ordered and v["confidence"].cat.ordered
+    assert list(v["confidence"].cat.categories) == ["low", "medium", "high"]
+    assert str(v["first_visit"].dtype) == "boolean" and v["first_visit"].sum() == 1
+    assert str(v["date_min"].dtype) == "datetime64[s]"
+    assert str(v["source_count"].dtype) == "Int64"
+    aid = tables["aid"]
+    assert str(aid["amount"].dtype) == "Float64" and str(aid["year_start"].dtype) == "Int64"
+    assert aid["amount"].isna().sum() == 1 and aid["amount_usd"].isna().all()
+    rates = tables["exchange_rates"]
+    assert str(rates["valid_from"].dtype) == "datetime64[s]"
+    assert v.attrs["labels"]["status"]["declined"] == "Requested and declined"
+    assert v.attrs["descriptions"]["host_id"] == "The state visited."
+
+
+def test_one_table_by_name_and_unknown_names(release):
+    visits = datapackage.load(release, "visits")
+    assert len(visits) == 7
+    with pytest.raises(LoadError, match="no table 'visit'"):
+        datapackage.load(release, "visit")
+
+
+def test_parquet_and_csv_give_identical_frames(release):
+    a = datapackage.load(release)
+    b = datapackage.load(release, prefer="csv")
+    for name in a:
+        pd.testing.assert_frame_equal(a[name], b[name], check_exact=True)
+
+
+def test_a_zip_loads_like_the_directory(release):
+    z = next(release.glob("*.zip"))
+    a, b = datapackage.load(release), datapackage.load(z)
+    for name in a:
+        pd.testing.assert_frame_equal(a[name], b[name])
+
+
+def test_default_is_the_latest_release_in_build(release, monkeypatch, tmp_path):
+    build_dir = tmp_path / "build"
+    shutil.copytree(release, build_dir / "1.2.0")
+    shutil.copytree(release, build_dir / "1.10.0")
+    monkeypatch.chdir(tmp_path)
+    assert datapackage.load().descriptor is not None
+    assert datapackage.load()["visits"].shape == datapackage.load(build_dir / "1.10.0")["visits"].shape
+    assert datapackage.loader.latest_release(build_dir).name == "1.10.0"
+
+
+def test_a_tampered_file_is_refused(release, tmp_path):
+    copy = tmp_path / "r"
+    shutil.copytree(release, copy)
+    path = copy / "data" / "aid.parquet"
+    data = bytearray(path.read_bytes())
+    data[100] ^= 1
+    path.write_bytes(bytes(data))
+    with pytest.raises(LoadError, match="aid.parquet.*sha256"):
+        datapackage.load(copy)
+
+
+def test_an_unsafe_zip_is_refused(tmp_path):
+    z = tmp_path / "evil.zip"
+    with zipfile.ZipFile(z, "w") as zf:
+        zf.writestr("x/datapackage.json", "{}")
+        zf.writestr("../../escape.txt", "x")
+    with pytest.raises(LoadError, match="refused"):
+        datapackage.load(z)
+    assert not (tmp_path.parent / "escape.txt").exists()
+
+
+def _plain(value):
+    if value is None or value is pd.NA or (isinstance(value, float) and value != value) or value is pd.NaT:
+        return None
+    if hasattr(value, "isoformat"):
+        return value.isoformat()[:10]
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float)):
+        return float(value)
+    return str(value)
+
+
+def test_duckdb_reads_the_same_values_from_parquet(release):
+    import duckdb
+
+    tables = datapackage.load(release)
+    con = duckdb.connect()
+    for name, frame in tables.items():
+        path = release / "data" / f"{name}.parquet"
+        cols = ", ".join(f'"{c}"' for c in frame.columns)
+        rows = con.execute(f"SELECT {cols} FROM read_parquet('{path}')").fetchall()
+        assert len(rows) == len(frame)
+        ours = [[_plain(v) for v in row] for row in frame.astype(object).itertuples(index=False)]
+        theirs = [[_plain(v) for v in row] for row in rows]
+        assert ours == theirs, name
+    n = con.execute(f"SELECT count(*) FROM read_parquet('{release}/data/visits.parquet') "
+                    "WHERE status = 'occurred' AND date_min >= DATE '2018-01-01'").fetchone()[0]
+    assert n == 2
