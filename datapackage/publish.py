@@ -77,8 +77,11 @@ def _write_json(path: Path, obj) -> None:
 
 
 def release(package_dir=".", bump: str | None = None, day: str | None = None, sources=None,
-            strict: bool = False) -> ReleaseResult:
-    """Publish a new version; raise ReleaseRefused when it must not happen."""
+            strict: bool = True) -> ReleaseResult:
+    """Publish a new version; raise ReleaseRefused when it must not happen.
+
+    ``strict`` (the default): every source text that is held must be found, so
+    that no quote goes out unchecked."""
     from . import citation
     from .builder import build_lock, read_changelog, release_contents, release_tables, write_release
     from .formatting import write_atomic

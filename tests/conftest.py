@@ -18,6 +18,18 @@ SOURCE_DIRS = [SHARED / "sources", SHARED / "reference"]
 PACKAGE_PARTS = ("datapackage.json", "schemas", "raw")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def sources_env():
+    """Point the validator at the source texts, as the Makefile does for CI."""
+    old = os.environ.get("DPRK_RELATIONS_SOURCES")
+    os.environ["DPRK_RELATIONS_SOURCES"] = os.pathsep.join(map(str, SOURCE_DIRS))
+    yield
+    if old is None:
+        os.environ.pop("DPRK_RELATIONS_SOURCES", None)
+    else:
+        os.environ["DPRK_RELATIONS_SOURCES"] = old
+
+
 @pytest.fixture(scope="session")
 def repo() -> Path:
     return REPO
