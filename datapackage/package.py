@@ -253,12 +253,19 @@ def _table(res: dict, index: int, root: Path) -> tuple[Table | None, list[Proble
             if k not in names:
                 probs.append(problem("descriptor", file=shown, column=k, detail=f"foreign key field {k!r} is not a field"))
         fks.append(ForeignKey(fk_fields, ref.get("resource", "") or name, ref_fields))
-    rules = tuple(schema.get("x-rules", ()))
+    rules = schema.get("x-rules", [])
+    if not isinstance(rules, list) or not all(isinstance(d, dict) for d in rules):
+        probs.append(problem("descriptor", file=shown, column="x-rules", detail="x-rules must be a list of objects"))
+        rules = []
     for decl in rules:
-        for key in ("field", "start", "end", "requires", "if", "unless"):
-            if key in decl and decl[key] not in names:
-                probs.append(problem("descriptor", file=shown, column=str(decl[key]),
-                                     detail=f"rule {decl.get('rule')!r} names unknown field {decl[key]!r}"))
+        named = [decl[k] for k in ("field", "start", "end", "requires", "if", "unless", "visit") if k in decl]
+        named += list(decl.get("fields", [])) if isinstance(decl.get("fields"), list) else []
+        named += list(decl.get("targets", {})) if isinstance(decl.get("targets"), (list, dict)) else []
+        for ref in named:
+            if ref not in names:
+                probs.append(problem("descriptor", file=shown, column=str(ref),
+                                     detail=f"rule {decl.get('rule')!r} names unknown field {ref!r}"))
+    rules = tuple(rules)
     table = Table(
         name=name,
         path=data_path if isinstance(data_path, str) else "",

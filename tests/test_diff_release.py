@@ -61,11 +61,11 @@ def add_field(pkg):
 
 
 def remove_field(pkg):
-    schema = _schema(pkg, "events")
-    idx = [f["name"] for f in schema["fields"]].index("coding_note")
+    schema = _schema(pkg, "exchange_rates")
+    idx = [f["name"] for f in schema["fields"]].index("locator")
     del schema["fields"][idx]
-    _save_schema(pkg, "events", schema)
-    pkg.write_rows("raw/events.csv", [r[:idx] + r[idx + 1:] for r in pkg.rows("raw/events.csv")])
+    _save_schema(pkg, "exchange_rates", schema)
+    pkg.write_rows("raw/exchange_rates.csv", [r[:idx] + r[idx + 1:] for r in pkg.rows("raw/exchange_rates.csv")])
 
 
 def retype_field(pkg):
@@ -112,7 +112,8 @@ def foreign_key_on_an_existing_field(pkg):
 
 def add_a_rule(pkg):
     schema = _schema(pkg, "events")
-    schema["x-rules"].append({"rule": "actor-type", "field": "counterpart_id", "types": ["state"]})
+    schema["x-rules"].append({"rule": "actor-type", "field": "counterpart_id",
+                              "types": ["state", "person", "organization", "media"]})
     _save_schema(pkg, "events", schema)
 
 

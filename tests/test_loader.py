@@ -44,9 +44,9 @@ def test_types_come_from_the_schemas(release):
     assert v.attrs["descriptions"]["host_id"] == "The state visited."
 
 
-def test_one_table_by_name_and_unknown_names(release):
+def test_one_table_by_name_and_unknown_names(release, repo):
     visits = datapackage.load(release, "visits")
-    assert len(visits) == 7
+    assert len(visits) == sum(1 for _ in open(repo / "raw/visits.csv", encoding="utf-8")) - 1
     with pytest.raises(LoadError, match="no table 'visit'"):
         datapackage.load(release, "visit")
 
@@ -123,4 +123,5 @@ def test_duckdb_reads_the_same_values_from_parquet(release):
         assert ours == theirs, name
     n = con.execute(f"SELECT count(*) FROM read_parquet('{release}/data/visits.parquet') "
                     "WHERE status = 'occurred' AND date_min >= DATE '2018-01-01'").fetchone()[0]
-    assert n == 2
+    v = tables["visits"]
+    assert n == int(((v["status"] == "occurred") & (v["date_min"] >= "2018-01-01")).sum()) > 0

@@ -239,6 +239,12 @@ def _dates_agree(t: Typed, decl: dict, tables: dict) -> list:
         fk = next((fk for fk in t.table.foreign_keys if fk.fields == (target_field,)), None)
         if fk is None or fk.resource not in tables:
             continue
+        target = tables[fk.resource]
+        if date_field not in target.frame.columns or note_field not in target.frame.columns:
+            out.append(problem("descriptor", file=t.table.schema_path, column="x-rules",
+                               detail=f"rule dates-agree needs fields {date_field!r} and {note_field!r} "
+                                      f"in {fk.resource}"))
+            continue
         target, coded = _record_lookup(tables, fk.resource, date_field)
         _, notes = _record_lookup(tables, fk.resource, note_field)
         rows = claimed & ~t.cast(target_field).missing
