@@ -375,11 +375,14 @@ def compare(old: Snapshot, new: Snapshot) -> Diff:
         a, b = old.rows[name], new.rows[name]
         td.added = sorted(k for k in b if k not in a)
         td.removed = sorted(k for k in a if k not in b)
+        derived = {f["name"] for f in new.schemas[name].get("fields", []) if f.get("x-derived-from")}
         for k in sorted(set(a) & set(b)):
-            fields = {f: [a[k].get(f, ""), b[k].get(f, "")] for f in list(b[k]) + [f for f in a[k] if f not in b[k]]
-                      if f in a[k] and f in b[k] and a[k].get(f, "") != b[k].get(f, "")}
+            fields = {f: [a[k][f], b[k][f]] for f in b[k] if f in a[k] and a[k][f] != b[k][f]}
+            # Derived columns follow their sources: show them only when nothing else changed
+            # (new citations, say, change source_count and nothing in the record).
+            raw = {f: v for f, v in fields.items() if f not in derived}
             if fields:
-                td.changed[k] = fields
+                td.changed[k] = raw or fields
         d.tables[name] = td
     return d
 
