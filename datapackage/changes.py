@@ -174,11 +174,17 @@ class Diff:
             if t.removed:
                 lines.append(f"  - Removed {len(t.removed)}: " + ", ".join(f"`{k}`" for k in t.removed) + ".")
             for k, fields in t.changed.items():
-                changes = "; ".join(f"{f}: {_short(a)} → {_short(b)}" for f, (a, b) in fields.items())
+                changes = "; ".join(_change(f, a, b) for f, (a, b) in fields.items())
                 lines.append(f"  - Changed `{k}`: {changes}.")
         if len(lines) == 2:
             lines.append("- No changes.")
         return "\n".join(lines) + "\n"
+
+
+def _change(field: str, a: str, b: str) -> str:
+    if _short(a) == _short(b):  # long texts that differ past the shown part
+        return f"{field} revised ({len(a)} → {len(b)} characters)"
+    return f"{field}: {_short(a)} → {_short(b)}"
 
 
 def _short(v: str, n: int = 60) -> str:
