@@ -17,6 +17,10 @@ from decimal import Decimal, InvalidOperation
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from . import arrowstr
 
 from .package import Field
 
@@ -64,47 +68,35 @@ def _slow_date(v: str):
         return None
 
 
-def _via_uniques(values: pd.Series, mask: np.ndarray, fn) -> tuple[np.ndarray, np.ndarray]:
-    """``fn`` (str -> float, or None when unparseable) once per distinct value under ``mask``.
-
-    Returns (parsed-ok mask, float results); a parsed NaN stays NaN and ok."""
-    out = np.full(len(values), np.nan)
-    ok = np.zeros(len(values), dtype=bool)
-    if mask.any():
-        sub = values[mask]
-        results = {v: fn(v) for v in pd.unique(sub)}
-        parsed = {v: r is not None for v, r in results.items()}
-        numbers = {v: (np.nan if r is None else r) for v, r in results.items()}
-        idx = np.flatnonzero(mask)
-        ok[idx] = sub.map(parsed).to_numpy(dtype=bool)
-        out[idx] = sub.map(numbers).to_numpy(dtype="float64")
-    return ok, out
-
-
 def _fast_numbers(values: pd.Series, present: np.ndarray, pattern: str, slow_fn):
-    fast = present & values.str.match(pattern, na=False).to_numpy()
+    """Cells in the plain spelling convert in one Arrow cast; the rest go
+    through the Python call frictionless makes, once per distinct value."""
+    fast = present & arrowstr.search(values, pattern)
     order = np.full(len(values), np.nan)
     if fast.any():
-        order[fast] = values[fast].astype("float64").to_numpy()
-    ok_slow, slow_vals = _via_uniques(values, present & ~fast, slow_fn)
+        cells = pc.if_else(pa.array(fast), arrowstr.arrow(values), "0")
+        order[fast] = pc.cast(cells, pa.float64()).to_numpy(zero_copy_only=False)[fast]
+    ok_slow, slow_vals = arrowstr.via_uniques(values, present & ~fast, slow_fn)
     order[ok_slow] = slow_vals[ok_slow]
     return fast | ok_slow, order
 
 
 def cast_field(field: Field, raw: pd.Series, missing_values=("",)) -> Cast:
-    values = raw.astype(object)
-    missing = values.isin(list(missing_values)).to_numpy()
+    values = arrowstr.as_strings(raw)
+    missing = arrowstr.isin(values, missing_values) | values.isna().to_numpy()
     present = ~missing
     n = len(values)
     kind = field.type
     if kind == "string":
-        return Cast(pd.Series(values.where(present, None), dtype="string"), missing, np.zeros(n, dtype=bool))
+        typed = values.copy()
+        typed[missing] = pd.NA
+        return Cast(typed, missing, np.zeros(n, dtype=bool))
     if kind == "boolean":
-        table = {v: True for v in field.true_values}
-        table.update({v: False for v in field.false_values})
-        mapped = values.map(table)
-        ok = present & mapped.notna().to_numpy()
-        typed = pd.Series(mapped.where(ok, None), dtype="boolean")
+        true = arrowstr.isin(values, field.true_values)
+        false = arrowstr.isin(values, field.false_values)
+        ok = present & (true | false)
+        typed = pd.Series(pd.array(true, dtype="boolean"), index=values.index)
+        typed[~ok] = pd.NA
         return Cast(typed, missing, present & ~ok)
     if kind in ("integer", "number"):
         if kind == "integer":
@@ -119,7 +111,7 @@ def cast_field(field: Field, raw: pd.Series, missing_values=("",)) -> Cast:
         order = np.where(ok, order, np.nan)
         return Cast(pd.Series(arr, index=values.index), missing, present & ~ok, order)
     if kind == "date":
-        ok, order = _via_uniques(values, present, _slow_date)
+        ok, order = arrowstr.via_uniques(values, present, _slow_date)
         days = np.where(ok, order - _EPOCH, 0).astype("int64")
         typed = pd.Series(days.astype("datetime64[D]").astype("datetime64[s]"), index=values.index)
         typed[~ok] = pd.NaT

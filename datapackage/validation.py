@@ -62,11 +62,11 @@ def check_package(package_dir=".", sources=None, engine: str = "auto", strict: b
 
         report.add(frictionless_engine.descriptor_problems(package))
         report.add(frictionless_engine.check(package, raws))
+    typed = {name: Typed(raw) for name, raw in raws.items() if raw.usable}
     if "fast" in engines:
         from .checks import pandera_engine
 
-        report.add(pandera_engine.check(package, raws))
-    typed = {name: Typed(raw) for name, raw in raws.items() if raw.usable}
+        report.add(pandera_engine.check(package, raws, typed))
     report.add(rules.check(typed))
     problems, notices, ev_stats = evidence.check(typed, sources, strict=strict)
     report.add(problems)

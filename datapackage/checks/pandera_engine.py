@@ -10,12 +10,11 @@ with :mod:`datapackage.cast`, which reads values the way frictionless does.
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
+from .. import arrowstr
 from ..cast import Cast, bound_value, cast_field
 from ..csvio import RawTable
 from ..package import Field, Package, Table
@@ -32,16 +31,19 @@ _BOUNDS = {
 class _Casts:
     """Parse each column once per run, however many checks read it."""
 
-    def __init__(self, table: Table):
+    def __init__(self, table: Table, typed=None):
         self.table = table
         self.cache: dict[str, Cast] = {}
+        self.typed = typed  # checks.typed.Typed of the same cells: share its parsed columns
 
     def get(self, field: Field, series: pd.Series) -> Cast:
         got = self.cache.get(field.name)
+        if got is None and self.typed is not None and len(self.typed.frame) == len(series):
+            # Missing values arrive here as nulls and there as the schema's strings: same cast.
+            got = self.cache[field.name] = self.typed.cast(field.name)
         if got is None or len(got.missing) != len(series):
-            raw = series.astype(object).where(series.notna(), self.table.missing_values[0]
-                                              if self.table.missing_values else "")
-            got = cast_field(field, raw, self.table.missing_values)
+            # Missing values arrive as nulls, which cast_field counts as missing.
+            got = cast_field(field, series, self.table.missing_values)
             self.cache[field.name] = got
         return got
 
@@ -59,22 +61,25 @@ def field_checks(field: Field, casts: _Casts) -> list[pa.Check]:
     if "enum" in c:
         if field.type == "string":
             allowed = [str(v) for v in c["enum"]]
-            checks.append(_check(lambda s, f=field, a=allowed: ~casts.get(f, s).ok | s.isin(a).to_numpy(), "enum"))
+            checks.append(_check(lambda s, f=field, a=allowed: ~casts.get(f, s).ok | arrowstr.isin(s, a), "enum"))
         else:
             allowed = np.array([bound_value(field, v) for v in c["enum"]])
             checks.append(_check(lambda s, f=field, a=allowed: ~casts.get(f, s).ok | np.isin(casts.get(f, s).order, a),
                                  "enum"))
     if "pattern" in c and field.type == "string":
-        # frictionless compiles "^{pattern}$" and calls re.match: do the same.
-        rx = re.compile("^{0}$".format(c["pattern"]))
-        checks.append(_check(lambda s, f=field, r=rx: ~casts.get(f, s).ok | s.astype(object).map(
-            lambda v: not isinstance(v, str) or r.match(v) is not None).to_numpy(dtype=bool), "pattern"))
+        # frictionless compiles "^{pattern}$" and calls re.match: the same, column-wise.
+        rx = "^{0}$".format(c["pattern"])
+
+        def pattern(s, f=field, rx=rx):
+            ok = casts.get(f, s).ok
+            return ~ok | arrowstr.python_match(s, ok, rx)
+
+        checks.append(_check(pattern, "pattern"))
     for key in ("minLength", "maxLength"):
         if key in c and field.type == "string":
             op = np.greater_equal if key == "minLength" else np.less_equal
             checks.append(_check(lambda s, f=field, n=int(c[key]), op=op: ~casts.get(f, s).ok | op(
-                s.astype(object).map(lambda v: len(v) if isinstance(v, str) else 0).to_numpy(), n),
-                CONSTRAINT_RULES[key]))
+                arrowstr.lengths(s), n), CONSTRAINT_RULES[key]))
     for key, op in _BOUNDS.items():
         if key in c and field.type in ("integer", "number", "date"):
             limit = bound_value(field, c[key])
@@ -119,32 +124,39 @@ def to_pandera(table: Table, casts: _Casts | None = None, references: dict | Non
         if target is None:
             continue
         wanted = target[list(fk.reference_fields)].dropna()
-        keys = pd.MultiIndex.from_frame(wanted) if len(fk.fields) > 1 else pd.Index(wanted.iloc[:, 0])
+        keys = pd.MultiIndex.from_frame(wanted) if len(fk.fields) > 1 else wanted.iloc[:, 0]
 
         def fk_check(df, fk=fk, keys=keys):
             sub = df[list(fk.fields)]
             absent = sub.isna().any(axis=1).to_numpy()
-            probe = pd.MultiIndex.from_frame(sub) if len(fk.fields) > 1 else pd.Index(sub.iloc[:, 0])
-            return absent | probe.isin(keys)
+            if len(fk.fields) == 1:
+                return absent | arrowstr.isin(sub.iloc[:, 0], keys)
+            return absent | pd.MultiIndex.from_frame(sub).isin(keys)
 
         frame_checks.append(_check(fk_check, f"foreign-key:{','.join(fk.fields)}"))
     return pa.DataFrameSchema(columns, checks=frame_checks, strict=False, coerce=False, name=table.name)
 
 
 def _as_nulls(raw: RawTable) -> pd.DataFrame:
+    """The cells with missing values as nulls, which pandera's nullable check reads."""
     frame = raw.frame
     missing = list(raw.table.missing_values)
-    return frame.astype(object).where(~frame.isin(missing), None)
+    out = {}
+    for name in frame.columns:
+        col = frame[name]
+        gone = arrowstr.isin(col, missing)
+        out[name] = col.where(~gone, None) if gone.any() else col
+    return pd.DataFrame(out, index=frame.index)
 
 
-def check(package: Package, raws: dict[str, RawTable]) -> list:
+def check(package: Package, raws: dict[str, RawTable], typed: dict | None = None) -> list:
     usable = {name: r for name, r in raws.items() if r.usable}
     nulled = {name: _as_nulls(r) for name, r in usable.items()}
     problems = []
     for name, raw in usable.items():
         table = raw.table
         frame = nulled[name]
-        casts = _Casts(table)
+        casts = _Casts(table, (typed or {}).get(name))
         schema = to_pandera(table, casts, nulled)
         try:
             schema.validate(frame, lazy=True)
