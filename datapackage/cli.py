@@ -185,6 +185,7 @@ def release(bump, package_dir, day, sources):
         click.echo(f"release refused: {exc}", err=True)
         sys.exit(1)
     click.echo(f"released {result.version} ({result.bump}) in {result.path}")
+    click.echo("updated " + ", ".join(str(p.relative_to(package_dir)) for p in result.repo_files))
     click.echo(result.changelog_entry, nl=False)
 
 
