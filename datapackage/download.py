@@ -45,7 +45,7 @@ from pathlib import Path
 from . import registry as reg_mod
 
 CACHE_ENV = "DPRK_RELATIONS_CACHE"
-TMP_PREFIX = ".tmp-"
+TMP_PREFIX = ".dprk-relations-tmp-"
 STALE_SECONDS = 24 * 3600  # temporaries older than this were left by a killed process
 
 
@@ -137,14 +137,17 @@ def _sha256(path: Path) -> str:
 
 
 def _sweep(cache: Path) -> None:
-    """Remove temporaries that a killed download or unpacking left behind."""
+    """Remove the temporary directories that a killed unpacking left behind:
+    only ours (by their prefix), and only old ones (another process may be
+    using a new one). The cache may be a directory shared with other files.
+    (pooch's own temporary download files are removed by pooch, except when
+    the process is killed outright; their names are not distinctive enough to
+    sweep safely.)"""
     now = time.time()
-    for p in cache.glob("*"):
-        if not (p.name.startswith(TMP_PREFIX) or (p.name.startswith("tmp") and p.is_file())):
-            continue
+    for p in cache.glob(TMP_PREFIX + "*"):
         try:
-            if now - p.lstat().st_mtime > STALE_SECONDS:
-                shutil.rmtree(p) if p.is_dir() and not p.is_symlink() else p.unlink()
+            if p.is_dir() and not p.is_symlink() and now - p.lstat().st_mtime > STALE_SECONDS:
+                shutil.rmtree(p)
         except OSError:
             pass
 

@@ -204,7 +204,7 @@ def test_a_first_load_downloads_verifies_and_gives_the_published_tables(mirror, 
     assert (cache / "dprk-relations-1.0.0.zip").read_bytes() == (REPO / "build/1.0.0/dprk-relations-1.0.0.zip").read_bytes()
     folder = download.fetch("1.0.0")
     assert folder.parent == cache and folder.name == f"dprk-relations-1.0.0-{REGISTRY.versions['1.0.0']['sha256'][:16]}"
-    assert not [e for e in entries(cache) if e.startswith(".") or e.startswith("tmp")]  # no temporaries left
+    assert [e for e in entries(cache) if "/" not in e] == [folder.name, "dprk-relations-1.0.0.zip"]  # no temporaries
 
 
 def test_a_second_load_uses_the_cache_and_never_the_network(mirror, cache, monkeypatch):
@@ -235,6 +235,20 @@ def test_a_release_changed_in_the_cache_is_unpacked_again_from_the_verified_arch
     assert download.fetch("1.0.0", progress=False) == folder
     assert visits.read_bytes() == good and not (folder / "extra.txt").exists()
     assert len(mirror.requests) == 1
+
+
+def test_only_our_stale_temporaries_are_swept_from_the_cache(mirror, cache, monkeypatch):
+    use(monkeypatch, mirror)
+    cache.mkdir()
+    stale, fresh = cache / f"{download.TMP_PREFIX}old", cache / f"{download.TMP_PREFIX}new"
+    others = [cache / "tmpabc", cache / ".tmp-someone-else"]
+    for d in (stale, fresh, *others):
+        d.mkdir()
+        (d / "x").write_text("x")
+    for d in (stale, *others):
+        os.utime(d, (1, 1))
+    download.fetch("1.0.0", progress=False)
+    assert not stale.exists() and fresh.exists() and all(d.exists() for d in others)
 
 
 def test_a_damaged_archive_in_the_cache_is_deleted_and_fetched_again(mirror, cache, monkeypatch):
