@@ -185,6 +185,7 @@ def release(bump, package_dir, day, sources):
         click.echo(f"release refused: {exc}", err=True)
         sys.exit(1)
     click.echo(f"released {result.version} ({result.bump}) in {result.path}")
+    click.echo("updated " + ", ".join(str(p.relative_to(package_dir)) for p in result.repo_files))
     click.echo(result.changelog_entry, nl=False)
 
 
@@ -198,3 +199,22 @@ def verify(path):
     result = run(path)
     click.echo(result.to_text(), nl=False)
     sys.exit(0 if result.ok else 1)
+
+
+@main.command()
+@click.argument("version")
+@click.option("--dest", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Also unpack the release into DIR/dprk-relations-<version>/. Default: only the per-user cache.")
+@guarded
+def download(version, dest):
+    """Download a published VERSION (or `latest`) once, check its sha256, unpack it; print its directory."""
+    from .download import fetch
+    from .loader import LoadError
+
+    try:
+        path = fetch(version, dest=dest)
+    except LoadError as exc:
+        click.echo(f"download failed: {exc}", err=True)
+        sys.exit(1)
+    click.echo(f"size and sha256 match the registry; release in {path}", err=True)
+    click.echo(str(path))

@@ -1,8 +1,11 @@
 """Load a release into pandas, typed by its schemas.
 
-``load()`` takes the latest release in ``build/``, a version published
-there, a release directory, or a release zip someone downloaded (unpacked
-with the untrusted-archive checks, into a temporary directory). Every file it
+``load()`` takes the latest release in ``build/``, a published version
+("1.0.0", or "latest" for the newest in the registry: from ``build/`` when it
+is there, otherwise downloaded once into the per-user cache and verified
+against the registry's sha256, see :mod:`datapackage.download`), a release
+directory, or a release zip someone downloaded (unpacked with the
+untrusted-archive checks, into a temporary directory). Every file it
 reads is checked against the size and sha256 in the release's
 datapackage.json first. Parquet is read when present, CSV otherwise; both
 give the same frames:
@@ -58,13 +61,21 @@ def _locate(where) -> Path:
             if found is not None:
                 return found
         raise LoadError("no release found in build/ (run `dprk-relations build`, or give a path or a version)")
-    if isinstance(where, str) and VERSION.match(where) and not Path(where).exists():
-        for d in _repo_build_dirs():
-            if (d / where).is_dir():
-                return d / where
-        from .download import fetch  # a published version not built here: download it
+    if isinstance(where, str) and (where == "latest" or VERSION.match(where)) and not Path(where).exists():
+        version = where
+        if where == "latest":  # the newest published version, as the registry lists them
+            from .registry import RegistryError, read
 
-        return fetch(where)
+            try:
+                version = read().latest()
+            except RegistryError as exc:
+                raise LoadError(str(exc)) from None
+        for d in _repo_build_dirs():
+            if (d / version).is_dir():
+                return d / version
+        from .download import fetch  # a published version not built here: download it (once), verified
+
+        return fetch(version)
     path = Path(where)
     if path.is_file() and path.name == "datapackage.json":
         return path.parent
@@ -168,8 +179,9 @@ def _load_dir(root: Path, prefer: str) -> Tables:
 def load(path_or_version=None, table: str | None = None, *, prefer: str = "parquet"):
     """The release's tables (name -> DataFrame), or one table by name.
 
-    ``path_or_version``: None for the latest release in build/; a version
-    ("1.0.0"); a release directory, its datapackage.json, or a release zip.
+    ``path_or_version``: None for the latest release in build/; a published
+    version ("1.0.0", or "latest"), downloaded and verified if it is not in
+    build/; a release directory, its datapackage.json, or a release zip.
     ``prefer``: "parquet" (default) or "csv"; the frames are the same.
     """
     if prefer not in ("parquet", "csv"):
