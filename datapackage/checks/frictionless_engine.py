@@ -24,12 +24,21 @@ _ROW = re.compile(r"row at position (\d+)")
 _SNAN = re.compile(r"^\s*[+-]?snan\d*\s*$", re.IGNORECASE)
 
 
+_FIELD_KEYS = ("name", "type", "format", "constraints", "trueValues", "falseValues", "missingValues",
+               "bareNumber", "groupChar", "decimalChar")
+
+
 def _clean_schema(schema: dict, keep_fks_to: set) -> dict:
-    schema = copy.deepcopy(schema)
-    schema.setdefault("$schema", "https://datapackage.org/profiles/2.0/tableschema.json")
-    schema["foreignKeys"] = [fk for fk in schema.get("foreignKeys", [])
-                             if fk.get("reference", {}).get("resource") in keep_fks_to]
-    return schema
+    """What frictionless checks rows against: no descriptions, labels or x- rules,
+    whose metadata it would otherwise validate again for every run."""
+    out = {"$schema": schema.get("$schema", "https://datapackage.org/profiles/2.0/tableschema.json"),
+           "fields": [{k: copy.deepcopy(f[k]) for k in _FIELD_KEYS if k in f} for f in schema["fields"]]}
+    for key in ("primaryKey", "missingValues"):
+        if key in schema:
+            out[key] = copy.deepcopy(schema[key])
+    out["foreignKeys"] = [copy.deepcopy(fk) for fk in schema.get("foreignKeys", [])
+                          if fk.get("reference", {}).get("resource") in keep_fks_to]
+    return out
 
 
 def descriptor_problems(package: Package) -> list:
@@ -46,7 +55,7 @@ def check(package: Package, raws: dict[str, RawTable]) -> list:
     from frictionless import Package as FPackage
 
     usable = {name: r for name, r in raws.items() if r.usable}
-    resources = []
+    resources, lookups = [], {}
     for name, raw in usable.items():
         table = raw.table
         numeric = {f.name for f in table.fields if f.type in ("number", "integer")}
@@ -54,15 +63,32 @@ def check(package: Package, raws: dict[str, RawTable]) -> list:
         for col in numeric:
             frame[col] = frame[col].map(lambda v: "NaN" if _SNAN.match(v) else v)
         rows = [table.field_names] + frame[table.field_names].values.tolist()
-        resources.append({"name": name, "type": "table", "data": rows,
-                          "schema": _clean_schema(table.schema, set(usable))})
+        schema = _clean_schema(table.schema, set(usable))
+        for fk in schema["foreignKeys"]:
+            ref = fk["reference"]
+            target = ref.get("resource") or name
+            # frictionless opens (and re-validates) the whole referenced resource for every
+            # foreign key: point it at a one-column copy of the referenced keys instead.
+            lookup = f"lookup.{target}.{'.'.join(ref['fields'])}"
+            if lookup not in lookups:
+                source = usable[target]
+                ref_fields = [source.table.field(f) for f in ref["fields"]]
+                lookups[lookup] = {"name": lookup, "type": "table",
+                                   "data": [list(ref["fields"])] + source.frame[list(ref["fields"])].values.tolist(),
+                                   "schema": {"fields": [{"name": f.name, "type": f.type} for f in ref_fields],
+                                              "missingValues": list(source.table.missing_values)}}
+            ref["resource"] = lookup
+        resources.append({"name": name, "type": "table", "data": rows, "schema": schema})
     if not resources:
         return []
+    resources += lookups.values()
     fpkg = FPackage({"$schema": V2_PACKAGE, "name": "check", "resources": resources})
     report = fpkg.validate()
     problems = []
     for task in report.tasks:
-        raw = usable.get(task.name) or usable.get(task.resource.name if hasattr(task, "resource") else "")
+        raw = usable.get(task.name)
+        if raw is None:
+            continue  # a lookup copy: its keys are checked in their own table
         for err in task.errors:
             p = _map(err, raw)
             if p is not None:
