@@ -11,7 +11,6 @@ distinct value, so cost follows distinct values, not rows.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
@@ -31,14 +30,24 @@ TYPE_NAMES = {"string": "text", "integer": "whole number", "number": "number",
 _EPOCH = date(1970, 1, 1).toordinal()
 
 
-@dataclass
 class Cast:
-    """A typed column and the masks the checks need."""
+    """A typed column and the masks the checks need.
 
-    typed: pd.Series  # nullable dtype; <NA> where missing or not of the type
-    missing: np.ndarray  # the cell is one of the missing values
-    bad: np.ndarray  # present but not of the field's type
-    order: np.ndarray | None = None  # float64 for bounds: NaN where absent, NaN for NaN; dates as day numbers
+    ``typed`` is built on first use: checks read only the masks, and copying a
+    million strings to null out the missing ones is wasted when nobody asks."""
+
+    def __init__(self, typed, missing: np.ndarray, bad: np.ndarray, order: np.ndarray | None = None):
+        self._typed = typed  # a Series, or a function that makes it
+        self.missing = missing  # the cell is one of the missing values
+        self.bad = bad  # present but not of the field's type
+        self.order = order  # float64 for bounds: NaN where absent or NaN; dates as day numbers
+
+    @property
+    def typed(self) -> pd.Series:
+        """Nullable dtype; <NA> where missing or not of the type."""
+        if callable(self._typed):
+            self._typed = self._typed()
+        return self._typed
 
     @property
     def ok(self) -> np.ndarray:
@@ -88,9 +97,14 @@ def cast_field(field: Field, raw: pd.Series, missing_values=("",)) -> Cast:
     n = len(values)
     kind = field.type
     if kind == "string":
-        typed = values.copy()
-        typed[missing] = pd.NA
-        return Cast(typed, missing, np.zeros(n, dtype=bool))
+        def strings():
+            if not missing.any():
+                return values
+            typed = values.copy()
+            typed[missing] = pd.NA
+            return typed
+
+        return Cast(strings, missing, np.zeros(n, dtype=bool))
     if kind == "boolean":
         true = arrowstr.isin(values, field.true_values)
         false = arrowstr.isin(values, field.false_values)

@@ -66,8 +66,9 @@ def main():
               help="Directory holding the source texts (repeatable). Default: $DPRK_RELATIONS_SOURCES.")
 @click.option("--format", "output", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="Report format.")
-@click.option("--engine", type=click.Choice(["auto", "frictionless", "fast", "both"]), default="auto",
-              show_default=True, help="Which engine checks the Table Schemas (auto: both on small data).")
+@click.option("--engine", type=click.Choice(["auto", "frictionless", "pandera", "fast", "both"]), default="auto",
+              show_default=True, help="Which engine checks the Table Schemas: auto runs frictionless and pandera "
+                                      "up to 50,000 rows, the fast engine above.")
 @click.option("--strict", is_flag=True, help="A source whose text is not found is an error, not a notice.")
 @guarded
 def validate(package_dir, sources, output, engine, strict):

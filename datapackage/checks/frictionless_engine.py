@@ -19,6 +19,7 @@ from .common import CONSTRAINT_RULES, schema_problem
 V2_PACKAGE = "https://datapackage.org/profiles/2.0/datapackage.json"
 _CONSTRAINT = re.compile(r'constraint "(\w+)"')
 _ROW = re.compile(r"row at position (\d+)")
+_FK_FIELDS = re.compile(r'for "([^"]+)":')
 # frictionless 5.21 raises decimal.InvalidOperation on a signalling NaN that
 # meets a bound; a signalling NaN is a NaN for every other purpose.
 _SNAN = re.compile(r"^\s*[+-]?snan\d*\s*$", re.IGNORECASE)
@@ -120,9 +121,10 @@ def _map(err, raw: RawTable):
         keys = [err.cells[table.field_names.index(k)] for k in table.primary_key]
         return schema_problem("primary-key", table, None, line, ",".join(keys), first_line=first)
     if kind == "foreign-key":
-        fk = next((f for f in table.foreign_keys if all(f'"{k}"' in err.note for k in f.fields)), None)
-        if fk is None:
-            fk = table.foreign_keys[0]
+        # The note reads: for "a, b": values "x" not found in the lookup table "t" as "c"
+        m = _FK_FIELDS.match(err.note)
+        named = tuple(k.strip() for k in m.group(1).split(",")) if m else ()
+        fk = next((f for f in table.foreign_keys if f.fields == named), table.foreign_keys[0])
         value = ",".join(err.cells[table.field_names.index(k)] for k in fk.fields)
         return schema_problem("foreign-key", table, None, line, value, fk=fk)
     return problem("descriptor", file=table.path, line=line, detail=f"frictionless {kind}: {err.message}")
