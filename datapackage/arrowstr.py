@@ -52,6 +52,22 @@ def isin(series: pd.Series, values) -> np.ndarray:
     return to_bool(pc.is_in(arrow(series), value_set=value_set))
 
 
+def all_distinct(series: pd.Series) -> bool:
+    """No value occurs twice (missing cells aside)."""
+    arr = arrow(series).drop_null()
+    if len(arr) < 2:
+        return True
+    if not pc.all(pc.less(arr[:-1], arr[1:])).as_py():  # raw files are in key order: then one pass tells
+        arr = arr.take(pc.sort_indices(arr))
+        return not pc.any(pc.equal(arr[:-1], arr[1:])).as_py()
+    return True
+
+
+def is_empty(series: pd.Series) -> np.ndarray:
+    """The cell is the empty string (missing cells: False)."""
+    return to_bool(pc.equal(pc.binary_length(arrow(series)), 0))
+
+
 def search(series: pd.Series, pattern: str) -> np.ndarray:
     """RE2 search of ``pattern`` in each cell (null cells: False)."""
     return to_bool(pc.match_substring_regex(arrow(series), pattern))
@@ -62,12 +78,50 @@ PY_SPACES = [chr(c) for c in (*range(0x09, 0x0E), *range(0x1C, 0x21), 0x85, 0xA0
                               0x2028, 0x2029, 0x202F, 0x205F, 0x3000)]
 
 
+def _end_bytes(arr: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(first byte, last byte, cell is present and non-empty) of every cell, read
+    straight from the Arrow buffers: no copy of the strings, no call per cell."""
+    firsts, lasts, oks = [], [], []
+    for chunk in arr.chunks:
+        n = len(chunk)
+        if n == 0:
+            continue
+        _, offsets_buf, data_buf = chunk.buffers()
+        offsets = np.frombuffer(offsets_buf, dtype=np.int32, count=n + 1, offset=chunk.offset * 4)
+        data = np.frombuffer(data_buf, dtype=np.uint8) if data_buf is not None and data_buf.size else np.zeros(1, np.uint8)
+        starts, ends = offsets[:-1], offsets[1:]
+        ok = ends > starts
+        if chunk.null_count:
+            ok &= np.asarray(chunk.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
+        firsts.append(data[np.where(ok, starts, 0)])
+        lasts.append(data[np.where(ok, ends - 1, 0)])
+        oks.append(ok)
+    if not oks:
+        return np.zeros(0, np.uint8), np.zeros(0, np.uint8), np.zeros(0, bool)
+    return np.concatenate(firsts), np.concatenate(lasts), np.concatenate(oks)
+
+
 def first_or_last_in(series: pd.Series, first: list[str], last: list[str]) -> np.ndarray:
-    """The first character is in ``first`` or the last one in ``last`` (cheaper than a regex)."""
+    """The first character is in ``first`` or the last one in ``last``.
+
+    A byte table finds the candidates (a cell whose first byte is the first byte
+    of one of ``first``, or whose last byte is the last byte of one of ``last``);
+    only those few are then looked at as characters."""
     arr = arrow(series)
-    head = pc.is_in(pc.utf8_slice_codeunits(arr, 0, 1), value_set=pa.array(first, type=pa.string()))
-    tail = pc.is_in(pc.utf8_slice_codeunits(arr, -1, 2**31 - 1), value_set=pa.array(last, type=pa.string()))
-    return to_bool(head) | to_bool(tail)
+    if arr.type != pa.string():
+        arr = pc.cast(arr, pa.string())
+    head_bytes, tail_bytes, ok = _end_bytes(arr)
+    lut_first = np.zeros(256, dtype=bool)
+    lut_first[[c.encode("utf-8")[0] for c in first]] = True
+    lut_last = np.zeros(256, dtype=bool)
+    lut_last[[c.encode("utf-8")[-1] for c in last]] = True
+    candidates = np.flatnonzero(ok & (lut_first[head_bytes] | lut_last[tail_bytes]))
+    out = np.zeros(len(ok), dtype=bool)
+    if len(candidates):
+        firsts, lasts = set(first), set(last)
+        cells = arr.take(pa.array(candidates)).to_pylist()
+        out[candidates] = [c[:1] in firsts or c[-1:] in lasts for c in cells]
+    return out
 
 
 def lengths(series: pd.Series) -> np.ndarray:

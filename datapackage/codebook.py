@@ -79,7 +79,9 @@ def _column_strings(rt, name: str, rows: slice = slice(None)) -> pd.Series:
 def _empty(rt, name: str) -> int:
     """The number of empty values of a column: "" as a string, or missing (a typed column)."""
     if name in rt.strings.columns:
-        return int((rt.strings[name].astype(str) == "").sum())
+        from .arrowstr import is_empty
+
+        return int(is_empty(rt.strings[name]).sum())
     col = rt.typed[name]
     missing = col.isna()
     if pd.api.types.is_string_dtype(col) or col.dtype == object:  # a typed text column may hold ""
@@ -109,7 +111,8 @@ def table_section(name: str, rt, resource: dict) -> list[str]:
                      f"{_cell(_constraints(f))} | {_cell(desc)} | {_examples(rt, f['name'])} | "
                      f"{_empty(rt, f['name'])} |")
         if f.get("categories"):
-            categorical.append((f, _column_strings(rt, f["name"])))
+            col = f["name"]
+            categorical.append((f, rt.strings[col] if col in rt.strings.columns else _column_strings(rt, col)))
     fks = schema.get("foreignKeys", [])
     if fks:
         lines += ["", "References: " + "; ".join(

@@ -267,15 +267,27 @@ def _looks_canonical(frame: pd.DataFrame, data: bytes) -> bool:
 
     if not data.endswith(b"\n") or data.endswith(b"\n\n"):
         return False
-    raw = np.frombuffer(data, dtype=np.uint8)
-    breaks = np.flatnonzero(raw == 10)
-    if len(breaks) != len(frame) + 1:
+    if data.count(b"\n") != len(frame) + 1:
         return False
-    quotes = np.flatnonzero(raw == 34)
-    if not len(quotes):
+    n_quotes = data.count(b'"')
+    if not n_quotes:
         return True
-    lines = np.unique(np.searchsorted(breaks, quotes))  # 0 is the header
-    header_quotes = int(np.count_nonzero(quotes < breaks[0]))
+    if n_quotes < 100_000:  # the usual case: few quoted cells, found without a pass over every byte in numpy
+        quotes, at = [], data.find(b'"')
+        while at >= 0:
+            quotes.append(at)
+            at = data.find(b'"', at + 1)
+        line, prev, where = 0, 0, []
+        for q in quotes:
+            line += data.count(b"\n", prev, q)
+            prev = q
+            where.append(line)
+        quote_lines = np.asarray(where)
+    else:
+        raw = np.frombuffer(data, dtype=np.uint8)
+        quote_lines = np.searchsorted(np.flatnonzero(raw == 10), np.flatnonzero(raw == 34))
+    lines = np.unique(quote_lines)  # 0 is the header
+    header_quotes = int(np.count_nonzero(quote_lines == 0))
     expected = sum(2 + 2 * c.count('"') for c in frame.columns if any(ch in c for ch in ',"\n\r'))
     if header_quotes != expected:
         return False
@@ -288,7 +300,7 @@ def _looks_canonical(frame: pd.DataFrame, data: bytes) -> bool:
         if needs.any():
             inner = pc.count_substring(cells.filter(needs), '"')
             expected += int(2 * needs.sum() + 2 * pc.sum(inner).as_py())
-    return len(quotes) == expected
+    return len(quote_lines) == expected
 
 
 def _canonical_problems(table: Table, frame: pd.DataFrame, data: bytes, shown: str) -> list[Problem]:

@@ -129,19 +129,23 @@ def _amount_usd(aid: pd.DataFrame, rates: pd.DataFrame) -> tuple[pd.Series, pd.S
 
 def _corroboration(citations: pd.DataFrame, column: str, keys: pd.Series) -> tuple[pd.Series, pd.Series]:
     """For each record key: how many distinct sources cite it, and their ids (sorted, space-separated)."""
-    pairs = citations.loc[citations[column] != "", [column, "source_id"]].drop_duplicates()
-    pairs = pairs.sort_values([column, "source_id"], kind="stable")
-    counts = pairs.groupby(column, sort=False).size()
-    # Most records have one source: their ids need no join; only the others go through Python.
-    single = (pairs[column].map(counts) == 1).to_numpy()
-    ids = pairs[single].set_index(column)["source_id"]
-    multi = pairs[~single]
-    if len(multi):
-        joined = multi.groupby(column, sort=False)["source_id"].agg(" ".join)
-        ids = pd.concat([ids, joined])
-    count = keys.map(counts).astype("Int64")
-    return (pd.Series(pd.array(count.fillna(0), dtype="Int64"), index=keys.index),
-            pd.Series(keys.map(ids), dtype="string[pyarrow]", index=keys.index))
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from .arrowstr import arrow
+
+    cited = pc.fill_null(arrow(citations[column]), "")
+    pairs = pa.table({"key": cited, "source": pc.fill_null(arrow(citations["source_id"]), "")})
+    pairs = pairs.filter(pc.not_equal(cited, "")).group_by(["key", "source"]).aggregate([])
+    # Code point order within a record, as Python sorts strings: Arrow compares UTF-8 bytes, which sort the same.
+    pairs = pairs.sort_by([("key", "ascending"), ("source", "ascending")])
+    grouped = pairs.group_by("key", use_threads=False).aggregate([("source", "list")])
+    at = pc.index_in(arrow(keys), value_set=grouped.column("key").combine_chunks())
+    lists = grouped.column("source_list").combine_chunks()
+    count = pc.fill_null(pc.take(pc.list_value_length(lists), at), 0)
+    ids = pc.take(pc.binary_join(lists, " "), at)
+    return (pd.Series(pd.array(count.to_numpy(zero_copy_only=False), dtype="Int64"), index=keys.index),
+            pd.Series(pd.array(ids, dtype="string[pyarrow]"), index=keys.index))
 
 
 def derive(package: Package, typed_tables: dict) -> dict[str, ReleaseTable]:

@@ -13,6 +13,8 @@ from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from .. import arrowstr
 from ..cast import Cast, bound_value
@@ -69,6 +71,8 @@ def required(series: pd.Series) -> np.ndarray:
 def primary_key(table: Table, frame: pd.DataFrame) -> np.ndarray:
     """True where the row's key is complete and not seen in an earlier row."""
     pk = list(table.primary_key)
+    if len(pk) == 1 and arrowstr.all_distinct(frame[pk[0]]):
+        return frame[pk[0]].notna().to_numpy()  # the usual case, told by one hash pass
     return frame[pk].isna().any(axis=1).to_numpy() | ~frame[pk].duplicated(keep="first").to_numpy()
 
 
@@ -88,8 +92,11 @@ def as_nulls(frame: pd.DataFrame, missing_values) -> pd.DataFrame:
     out = {}
     for name in frame.columns:
         col = frame[name]
-        gone = arrowstr.isin(col, missing)
-        out[name] = col.where(~gone, None) if gone.any() else col
+        gone = arrowstr.is_empty(col) if missing == [""] else arrowstr.isin(col, missing)
+        if gone.any():
+            nulled = pc.if_else(pa.array(gone), pa.scalar(None, pa.string()), arrowstr.arrow(col))
+            col = pd.Series(pd.array(nulled, dtype=arrowstr.STRING), index=col.index, name=name)
+        out[name] = col
     return pd.DataFrame(out, index=frame.index)
 
 
