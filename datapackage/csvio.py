@@ -99,8 +99,10 @@ def parse_bytes(table: Table, data: bytes) -> RawTable:
     crlf = text.count("\r\n")
     if crlf or "\r" in text:
         first = text.find("\r")
+        kind = "CR LF (Windows)" if crlf else "a bare CR (old Mac)"
+        count = max(crlf, text.count("\r"))
         probs.append(problem("line-ending", file=shown, line=text.count("\n", 0, first) + 1,
-                             detail=str(max(crlf, text.count("\r")))))
+                             detail=f"{count} lines end with {kind}"))
     expected = table.field_names
     first_line = text.split("\n", 1)[0].rstrip("\r")
     delim = _sniff_delimiter(first_line, expected)
@@ -112,8 +114,8 @@ def parse_bytes(table: Table, data: bytes) -> RawTable:
         for rec in reader:
             records.append(rec)
     except csv.Error as exc:
-        probs.append(problem("unreadable", file=shown, line=reader.line_num or None,
-                             detail=f"CSV syntax: {exc} (an unbalanced double quote is the usual cause)"))
+        # The row where the broken record starts, not the line where the reader gave up.
+        probs.append(problem("csv-syntax", file=shown, line=len(records) + 1, detail=str(exc)))
         return RawTable(table, None, problems=probs, delimiter=delim)
     if not records or not any(records[0]):
         probs.append(problem("header", file=shown, line=1, detail="the file has no header row",

@@ -132,13 +132,17 @@ def safe_relpath(rel, root: Path) -> tuple[Path | None, str]:
 
 def read_json(path: Path, shown: str) -> tuple[object | None, list[Problem]]:
     try:
-        text = path.read_bytes().decode("utf-8")
+        data = path.read_bytes()
     except FileNotFoundError:
         return None, [problem("missing-file", file=shown, detail=f"{shown} does not exist")]
-    except UnicodeDecodeError as exc:
-        return None, [problem("json", file=shown, detail=f"not UTF-8 ({exc.reason})")]
     except OSError as exc:
         return None, [problem("unreadable", file=shown, detail=exc.strerror or str(exc))]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        bad = data[exc.start:exc.end]
+        return None, [problem("encoding", file=shown, line=data.count(b"\n", 0, exc.start) + 1,
+                              value=bad.hex(" "), detail=exc.reason)]
     try:
         return json.loads(text), []
     except json.JSONDecodeError as exc:
