@@ -13,6 +13,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from . import shape
 from .problems import Problem, problem
 
 DESCRIPTOR = "datapackage.json"
@@ -224,11 +225,21 @@ def _table(res: dict, index: int, root: Path) -> tuple[Table | None, list[Proble
     if not isinstance(schema, dict) or not isinstance(schema.get("fields"), list):
         return None, probs + [problem("descriptor", file=shown, column=f"{name}.schema",
                                       detail=f"resource {name!r} has no schema with a list of fields")]
+    sprobs = shape.schema_problems(schema, shown)
+    if sprobs:
+        return None, probs + sprobs
     missing = tuple(schema.get("missingValues", [""]))
     fields, names = [], set()
+    declared = {f["name"]: f.get("type", "string") for f in schema["fields"]
+                if isinstance(f, dict) and isinstance(f.get("name"), str)}
     for fdesc in schema["fields"]:
         if not isinstance(fdesc, dict):
             probs.append(problem("descriptor", file=shown, detail=f"a field of {name!r} is not an object"))
+            continue
+        fprobs = shape.field_problems(fdesc, shown) if isinstance(fdesc.get("name"), str) else []
+        if fprobs:
+            probs += fprobs
+            names.add(fdesc["name"])
             continue
         f, fprobs = _field(fdesc, shown, missing)
         probs += fprobs
@@ -243,7 +254,7 @@ def _table(res: dict, index: int, root: Path) -> tuple[Table | None, list[Proble
     for k in pk:
         if k not in names:
             probs.append(problem("descriptor", file=shown, column=k, detail=f"primary key field {k!r} is not a field"))
-        elif not next(f for f in fields if f.name == k).required:
+        elif not next((f.required for f in fields if f.name == k), True):
             probs.append(problem("descriptor", file=shown, column=k,
                                  detail=f"primary key field {k!r} must have constraints.required true"))
     fks = []
@@ -262,13 +273,7 @@ def _table(res: dict, index: int, root: Path) -> tuple[Table | None, list[Proble
         probs.append(problem("descriptor", file=shown, column="x-rules", detail="x-rules must be a list of objects"))
         rules = []
     for decl in rules:
-        named = [decl[k] for k in ("field", "start", "end", "requires", "if", "unless", "visit") if k in decl]
-        named += list(decl.get("fields", [])) if isinstance(decl.get("fields"), list) else []
-        named += list(decl.get("targets", {})) if isinstance(decl.get("targets"), (list, dict)) else []
-        for ref in named:
-            if ref not in names:
-                probs.append(problem("descriptor", file=shown, column=str(ref),
-                                     detail=f"rule {decl.get('rule')!r} names unknown field {ref!r}"))
+        probs += shape.rule_problems(decl, declared, shown)
     rules = tuple(rules)
     table = Table(
         name=name,
@@ -295,6 +300,7 @@ def load_package(root=".") -> Package:
         raise PackageError(probs)
     if not isinstance(desc, dict) or not isinstance(desc.get("resources"), list) or not desc["resources"]:
         raise PackageError([problem("descriptor", file=DESCRIPTOR, detail="the descriptor needs a non-empty 'resources' list")])
+    probs += shape.package_problems(desc, DESCRIPTOR)
     tables: dict[str, Table] = {}
     for i, res in enumerate(desc["resources"]):
         if not isinstance(res, dict):
@@ -325,6 +331,8 @@ def load_package(root=".") -> Package:
                     if rf not in tables[fk.resource].field_names:
                         probs.append(problem("descriptor", file=t.schema_path or DESCRIPTOR, column=",".join(fk.fields),
                                              detail=f"foreign key points to unknown field {fk.resource}.{rf}"))
+    if not probs:
+        probs += shape.cross_problems(tables)
     if probs:
         raise PackageError(probs)
     return Package(root=root, descriptor=desc, tables=tables)

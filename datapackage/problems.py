@@ -28,7 +28,8 @@ def _rule(slug, family, title, template, fix, form_only=False):
 
 # -- descriptor: datapackage.json and schemas/*.json ------------------------
 _rule("descriptor", "descriptor", "Invalid descriptor", "{detail}",
-      "Correct the descriptor; `frictionless validate datapackage.json` shows the same problem.")
+      "Correct the member named, as the message says (`frictionless validate datapackage.json` checks the "
+      "descriptor against the Data Package specification).")
 _rule("json", "descriptor", "Invalid JSON", "not valid JSON: {detail}",
       "Fix the JSON syntax at the line shown (a missing comma or quote is the usual cause).")
 _rule("unsafe-path", "descriptor", "Path outside the package",
