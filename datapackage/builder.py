@@ -56,10 +56,13 @@ def release_contents(package, tables, version: str, created: str | None, changel
     """Every file of the release, as bytes, by relative path."""
     from . import citation, release_files as rf
     from .documents import documents
+    from .safety import check_release_csvs
 
     files: dict[str, bytes] = {}
     for name, rt in tables.items():
         files[f"data/{name}.csv"] = rf.csv_bytes(rt)
+    check_release_csvs(files, {name: rt.schema for name, rt in tables.items()})
+    for name, rt in tables.items():
         files[f"data/{name}.parquet"] = rf.parquet_bytes(rt, version)
     desc = rf.descriptor(package.descriptor, tables, files, version, created)
     files["datapackage.json"] = rf.dumps_json(desc)

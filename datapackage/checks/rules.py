@@ -15,9 +15,8 @@ import pandas as pd
 from .. import dates
 from ..cast import canonical_spelling
 from ..problems import problem
+from ..safety import FORMULA_STARTS, PLAIN_NUMBER
 from .typed import Typed
-
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _rows(mask: np.ndarray) -> np.ndarray:
@@ -32,9 +31,11 @@ def global_rules(t: Typed) -> list:
         cast = t.cast(f.name)
         present = ~cast.missing
         values = raw.to_numpy(dtype=object)
-        if f.type == "string":
+        if f.type in ("string", "integer", "number"):
             starts = raw.str[:1].to_numpy(dtype=object)
             bad = present & np.isin(starts, FORMULA_STARTS)
+            if f.type != "string" and bad.any():  # a number may start with - or +, if it is a plain number
+                bad &= ~raw.str.match(PLAIN_NUMBER, na=False).to_numpy()
             for i in _rows(bad):
                 out.append(problem("formula", file=table.path, line=t.lines[i], column=f.name,
                                    value=values[i][:60], detail=repr(values[i][:1])))

@@ -1,0 +1,46 @@
+"""Cells a spreadsheet would run as a formula, found in a release's CSV files.
+
+The validator refuses such text in raw data (the ``formula`` rule); this is
+the release writer's own last check, over every column it writes, derived
+ones included, so that no released CSV ever holds one. A cell may start with
+``-`` or ``+`` only in an integer or number column, and only when it is a
+plain finite number.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+PLAIN_NUMBER = re.compile(r"^[+-]?[0-9]+(\.[0-9]+)?([eE][+-]?[0-9]+)?$")
+
+
+class UnsafeCell(Exception):
+    """A release CSV would hold a formula-like cell; the message names it."""
+
+
+def is_formula_like(cell: str, numeric: bool) -> bool:
+    if not cell.startswith(FORMULA_STARTS):
+        return False
+    return not (numeric and PLAIN_NUMBER.match(cell))
+
+
+def formula_cells(data: bytes, schema: dict) -> list[tuple[int, str, str]]:
+    """(spreadsheet row, column, cell) of every formula-like cell of a CSV file."""
+    numeric = {f.get("name") for f in schema.get("fields", []) if f.get("type") in ("integer", "number")}
+    rows = csv.reader(io.StringIO(data.decode("utf-8"), newline=""))
+    header = next(rows, [])
+    return [(line, name, cell) for line, row in enumerate(rows, start=2)
+            for name, cell in zip(header, row) if is_formula_like(cell, name in numeric)]
+
+
+def check_release_csvs(files: dict, schemas: dict) -> None:
+    """Raise UnsafeCell naming the first formula-like cell of any data/<table>.csv."""
+    for name, schema in schemas.items():
+        found = formula_cells(files[f"data/{name}.csv"], schema)
+        if found:
+            line, column, cell = found[0]
+            raise UnsafeCell(f"data/{name}.csv row {line} [{column}]: {cell[:40]!r} starts with {cell[:1]!r}, which a "
+                             f"spreadsheet would run as a formula; nothing was written")
