@@ -26,6 +26,11 @@ class ReleaseRefused(Exception):
     """The release cannot go ahead; the message says why and what to do."""
 
 
+class ReleaseUnfinished(Exception):
+    """datapackage.json names the new version, but its release directory could
+    not be written (a full or read-only disk); `dprk-relations build` finishes it."""
+
+
 @dataclass
 class ReleaseResult:
     version: str
@@ -64,9 +69,19 @@ def _first_entry(version: str, day: str, tables) -> str:
     return f"## {version} ({day})\n\nFirst release. Rows per table: {counts}.\n"
 
 
-def _with_entry(changelog: str, entry: str) -> str:
+def _with_entry(changelog: str, entry: str, published=None) -> str:
     head = "# Changelog\n"
     body = changelog[len(head):].lstrip("\n") if changelog.startswith(head) else changelog
+    # A release cut short may have left its entry on top, for a version that
+    # was never published: run again, and it is replaced, not repeated.
+    new = entry[3:].split(" ", 1)[0]
+
+    def stale(version: str) -> bool:
+        return published is not None and version not in published and (bool(published) or version == new)
+
+    while body.startswith("## ") and stale(body[3:].split(" ", 1)[0].strip()):
+        nxt = body.find("\n## ")
+        body = body[nxt + 1:] if nxt >= 0 else ""
     return head + "\n" + entry + ("\n" + body if body.strip() else "")
 
 
@@ -118,12 +133,22 @@ def release(package_dir=".", bump: str | None = None, day: str | None = None, so
     created = f"{day}T00:00:00Z"
     package.descriptor["version"] = version
     package.descriptor["created"] = created
-    changelog = _with_entry(read_changelog(package_dir), entry)
+    changelog = _with_entry(read_changelog(package_dir), entry, published=set(versions))
     files = release_contents(package, tables, version, created, changelog)
-    _write_json(package_dir / "datapackage.json", package.descriptor)
-    write_atomic(package_dir / "CHANGELOG.md", changelog.encode("utf-8"))
-    write_atomic(package_dir / "CITATION.cff", citation.citation_cff(package.descriptor).encode("utf-8"))
+    # The lock first: a build/ that cannot be written, or another build, stops
+    # the release before it changes anything. Then datapackage.json last: until
+    # it names the new version nothing is released and `release` can simply
+    # run again; once it does, `build` finishes the job.
     with build_lock(build_root):
-        status, path, _ = write_release(files, build_root, version)
+        write_atomic(package_dir / "CHANGELOG.md", changelog.encode("utf-8"))
+        write_atomic(package_dir / "CITATION.cff", citation.citation_cff(package.descriptor).encode("utf-8"))
+        _write_json(package_dir / "datapackage.json", package.descriptor)
+        try:
+            status, path, _ = write_release(files, build_root, version)
+        except OSError as exc:
+            raise ReleaseUnfinished(
+                f"datapackage.json names {version}, but build/{version} could not be written: "
+                f"{exc.strerror or exc} ({exc.filename or build_root}); nothing is left half written: "
+                f"fix that, then run `dprk-relations build` to finish the release") from None
     assert status == "built", status
     return ReleaseResult(version, bump, d, path, entry, files)

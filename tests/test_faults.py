@@ -1,0 +1,409 @@
+"""Faults: builds and releases killed with SIGKILL at each stage, two builds at
+once, a read-only build/ and a full disk.
+
+Each scenario runs in its own copy of the package, as a real process
+(tests/fault_child.py pauses it at the stage named, where it is killed).
+All scenarios start at once, in a module fixture, so that they share the
+time the processes take; the tests then check what each one left:
+
+- the published releases and raw/ byte-identical, no partial directory;
+- the next command (build, or release again) completes the job, with the
+  same bytes as a run that was never interrupted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import resource
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO
+from datapackage.builder import same_tree
+from datapackage.publish import published_versions
+
+PUBLISHED = published_versions(REPO / "build")
+LATEST, OLDER = PUBLISHED[-1], PUBLISHED[-2]
+NEXT = f"{LATEST.rsplit('.', 1)[0]}.{int(LATEST.rsplit('.', 1)[1]) + 1}"  # the patch release a value change makes
+DAY = "2026-12-24"
+CHILD = Path(__file__).with_name("fault_child.py")
+TIMEOUT = 600
+# A value change that a patch release publishes.
+CHANGE = ("raw/events.csv", "1960-china-famine", "confidence", "medium")
+
+
+def _env(**extra) -> dict:
+    env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1", **extra)
+    env.pop("DPRK_RELATIONS_DEBUG", None)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO), env.get("PYTHONPATH", "")) if p)
+    return env
+
+
+def tree(root: Path) -> dict:
+    """Every file below root (hidden ones too) -> sha256."""
+    return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def intact(release: Path) -> bool:
+    """Every file listed in SHA256SUMS is there with its hash, and nothing else but the zip."""
+    sums = release / "SHA256SUMS"
+    if not sums.is_file():
+        return False
+    listed = {}
+    for line in sums.read_text(encoding="utf-8").splitlines():
+        digest, _, rel = line.partition("  ")
+        listed[rel] = digest
+    files = tree(release)
+    extra = set(files) - set(listed) - {"SHA256SUMS"}
+    return all(files.get(rel) == d for rel, d in listed.items()) and all(e.endswith(".zip") for e in extra)
+
+
+def make_package(root: Path, releases=(), change=False, stale_preview=False) -> Path:
+    root.mkdir(parents=True)
+    for part in ("datapackage.json", "schemas", "raw", "CHANGELOG.md", "CITATION.cff"):
+        src = REPO / part
+        (shutil.copytree if src.is_dir() else shutil.copy2)(src, root / part)
+    for version in releases:
+        shutil.copytree(REPO / "build" / version, root / "build" / version)
+    if stale_preview:
+        shutil.copytree(REPO / "build" / OLDER, root / "build" / "unreleased")
+    if change:
+        import csv
+        import io
+
+        rel, key, column, value = CHANGE
+        rows = list(csv.reader(io.StringIO((root / rel).read_text(encoding="utf-8"), newline="")))
+        c = rows[0].index(column)
+        next(r for r in rows if r[0] == key)[c] = value
+        buf = io.StringIO()
+        csv.writer(buf, lineterminator="\n").writerows(rows)
+        (root / rel).write_bytes(buf.getvalue().encode("utf-8"))
+    return root
+
+
+@dataclass
+class Scenario:
+    name: str
+    setup: dict  # make_package options
+    args: list  # the command, with {pkg} for the package directory
+    stage: str = "none"  # where to kill it (none: let it run)
+    recover: list | None = None  # the command that finishes the job after the kill
+    root: Path | None = None
+    proc: subprocess.Popen | None = None
+    marker: Path | None = None
+    reached: bool = False
+    before: dict = field(default_factory=dict)
+    after_kill: dict = field(default_factory=dict)
+    left: dict = field(default_factory=dict)  # the hidden temporary directories a kill left: name -> tree
+    listing: list = field(default_factory=list)
+    returncode: int | None = None
+    output: str = ""
+    recovery: subprocess.CompletedProcess | None = None
+
+
+NEW = {"releases": (OLDER,)}  # build/<LATEST> not yet there: build writes it
+CHANGED = {"releases": (OLDER, LATEST), "change": True, "stale_preview": True}  # build writes build/unreleased
+PUBLISHABLE = {"releases": (OLDER, LATEST), "change": True}  # release publishes NEXT
+BUILD = ["build", "{pkg}"]
+RELEASE = ["release", "--package-dir", "{pkg}", "--date", DAY]
+
+# Each stage where the state on disk differs; the next command is run where
+# there is something to finish or clean up (recover), not everywhere, to keep
+# the test quick.
+KILLS = [
+    Scenario("build-validated", NEW, BUILD, "validated"),
+    Scenario("build-half-written", NEW, BUILD, "half-written", BUILD),
+    Scenario("build-renamed", NEW, BUILD, "renamed"),
+    Scenario("preview-swapped", CHANGED, BUILD, "swapped", BUILD),
+    Scenario("release-changelog-written", PUBLISHABLE, RELEASE, "changelog-written", RELEASE),
+    Scenario("release-descriptor-written", PUBLISHABLE, RELEASE, "descriptor-written"),
+    Scenario("release-written", PUBLISHABLE, RELEASE, "written", BUILD),
+]
+RECOVERED = [s.name for s in KILLS if s.recover]
+
+
+def _start(s: Scenario, base: Path, cmd_prefix=(), preexec=None, env=None) -> None:
+    s.root = s.root or make_package(base / s.name / "pkg", **s.setup)
+    s.marker = base / s.name / "marker"
+    args = [a.replace("{pkg}", str(s.root)) for a in s.args]
+    s.before.update(raw=tree(s.root / "raw"),
+                    published={v: tree(s.root / "build" / v) for v in s.setup.get("releases", ())})
+    out = open(base / s.name / "output", "w")
+    s.proc = subprocess.Popen([*cmd_prefix, sys.executable, str(CHILD), s.stage, str(s.marker), "--", *args],
+                              stdout=out, stderr=subprocess.STDOUT, env=env or _env(), preexec_fn=preexec,
+                              cwd=base / s.name)
+
+
+def _wait_marker(s: Scenario) -> None:
+    deadline = time.monotonic() + TIMEOUT
+    while time.monotonic() < deadline:
+        if s.marker.exists():
+            s.reached = True
+            return
+        if s.proc.poll() is not None:
+            return
+        time.sleep(0.05)
+
+
+def _finish(s: Scenario, base: Path) -> None:
+    s.returncode = s.proc.wait(timeout=TIMEOUT)
+    s.output = (base / s.name / "output").read_text()
+
+
+def _run(args, root: Path, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "datapackage", *[a.replace("{pkg}", str(root)) for a in args]],
+                          capture_output=True, text=True, env=_env(), cwd=cwd, timeout=TIMEOUT)
+
+
+# -- environments for the disk faults ----------------------------------------------------------
+
+
+def _can_mount(where: Path) -> bool:
+    where.mkdir(parents=True, exist_ok=True)
+    ok = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(where)],
+                        capture_output=True).returncode == 0
+    if ok:
+        subprocess.run(["umount", "-l", str(where)], capture_output=True)
+    return ok
+
+
+def _fsize_limit(limit: int):
+    def preexec():
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails with EFBIG
+    return preexec
+
+
+def _read_only_prefix() -> tuple[list, str] | None:
+    """How to make a chmod 0555 directory unwritable for the child: as root,
+    drop every capability (CAP_DAC_OVERRIDE lets root write anywhere)."""
+    if os.geteuid() != 0:
+        return [], "chmod 0555"
+    if shutil.which("setpriv"):
+        probe = subprocess.run(["setpriv", "--inh-caps=-all", "--bounding-set=-all", "--", "true"],
+                               capture_output=True)
+        if probe.returncode == 0:
+            return ["setpriv", "--inh-caps=-all", "--bounding-set=-all", "--"], "chmod 0555, root without capabilities"
+    return None
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory):
+    base = tmp_path_factory.mktemp("faults")
+    mounts, started = [], {}
+    can_mount = _can_mount(base / "probe")
+    try:
+        # -- kills, and two builds at once
+        for s in KILLS:
+            _start(s, base)
+            started[s.name] = s
+        race = [Scenario(f"race-{i}", NEW, BUILD, "locked") for i in range(2)]
+        race_root = make_package(base / "race" / "pkg", **NEW)
+        for s in race:
+            s.root = race_root
+            (base / s.name).mkdir()
+            _start(s, base)
+        # -- disk faults: each a build (or release) that must fail cleanly. Where a
+        # tmpfs can be mounted (root with CAP_SYS_ADMIN), a real full disk and a real
+        # read-only file system; elsewhere a file size limit (EFBIG) and a directory
+        # without write permission (for root: with every capability dropped).
+        disk = {}
+        if can_mount:
+            for name, opts in (("full-disk", "size=256k"), ("read-only-mount", "ro,size=64k")):
+                s = Scenario(name, NEW, ["build", "{pkg}", "--out", "{out}"])
+                s.root = make_package(base / name / "pkg", **NEW)
+                out = base / name / "out"
+                out.mkdir()
+                subprocess.run(["mount", "-t", "tmpfs", "-o", opts, "tmpfs", str(out)], check=True)
+                mounts.append(out)
+                s.args = [a.replace("{out}", str(out)) for a in s.args]
+                _start(s, base)
+                disk[s.name] = (s, f"tmpfs mounted with {opts}")
+        else:
+            s = Scenario("file-size-limit", NEW, BUILD)
+            _start(s, base, preexec=_fsize_limit(200_000))
+            disk[s.name] = (s, "RLIMIT_FSIZE 200 kB: writes past it fail with EFBIG")
+        ro = _read_only_prefix()
+        for name, setup, args in (("read-only-build", NEW, BUILD), ("read-only-release", PUBLISHABLE, RELEASE)):
+            if ro is None:
+                continue
+            s = Scenario(name, setup, args)
+            s.root = make_package(base / s.name / "pkg", **setup)
+            (s.root / "build").chmod(0o555)
+            s.before["all"] = tree(s.root)
+            _start(s, base, cmd_prefix=ro[0])
+            disk[s.name] = (s, ro[1])
+        # -- kill each at its stage
+        for s in KILLS:
+            _wait_marker(s)
+            if s.proc.poll() is None:
+                s.proc.send_signal(signal.SIGKILL)
+            _finish(s, base)
+            build = s.root / "build"
+            s.listing = sorted(p.name for p in build.iterdir()) if build.is_dir() else []
+            s.left = {p.name: tree(p) for p in build.glob(".tmp-*")} if build.is_dir() else {}
+            s.after_kill = {"raw": tree(s.root / "raw"),
+                            "published": {v: tree(build / v) for v in s.before["published"]},
+                            "repo": {n: (s.root / n).read_bytes() for n in ("datapackage.json", "CHANGELOG.md",
+                                                                            "CITATION.cff")}}
+        # -- two builds at once: the one holding the lock waits, the other is refused; then let it go
+        deadline = time.monotonic() + TIMEOUT
+        while time.monotonic() < deadline and not any(r.marker.exists() for r in race):
+            time.sleep(0.05)
+        holder = next((r for r in race if r.marker.exists()), None)
+        other = next((r for r in race if r is not holder), None)
+        if other is not None:
+            other.proc.wait(timeout=TIMEOUT)
+        if holder is not None:
+            Path(str(holder.marker) + ".go").touch()
+        for r in race:
+            _finish(r, base)
+        for s, _ in disk.values():
+            _finish(s, base)
+            if (s.root / "build").is_dir():
+                (s.root / "build").chmod(0o755)
+        # -- recover, all at once
+        pending = {}
+        for s in KILLS:
+            if not s.recover:
+                continue
+            args = [a.replace("{pkg}", str(s.root)) for a in s.recover]
+            pending[s.name] = subprocess.Popen([sys.executable, "-m", "datapackage", *args], stdout=subprocess.PIPE,
+                                               stderr=subprocess.PIPE, text=True, env=_env(), cwd=base / s.name)
+        for s in KILLS:
+            if not s.recover:
+                continue
+            out, err = pending[s.name].communicate(timeout=TIMEOUT)
+            s.recovery = subprocess.CompletedProcess([], pending[s.name].returncode, out, err)
+        yield {"kills": {s.name: s for s in KILLS}, "race": (race, holder, other),
+               "disk": disk, "can_mount": can_mount, "base": base}
+    finally:
+        for s in list(started.values()) + [r for r in locals().get("race", [])] + \
+                [d[0] for d in locals().get("disk", {}).values()]:
+            if s.proc is not None and s.proc.poll() is None:
+                s.proc.kill()
+        for m in mounts:
+            subprocess.run(["umount", "-l", str(m)], capture_output=True)
+
+
+# -- killed at each stage ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", [s.name for s in KILLS])
+def test_a_kill_leaves_published_releases_and_raw_data_untouched(runs, name):
+    s = runs["kills"][name]
+    assert s.reached, f"never reached stage {s.stage}:\n{s.output[-3000:]}"
+    assert s.returncode == -signal.SIGKILL
+    assert s.after_kill["raw"] == s.before["raw"], "raw/ changed"
+    assert s.after_kill["published"] == s.before["published"], "a published release changed"
+    build = s.root / "build"
+    visible = [n for n in s.listing if not n.startswith(".")]
+    allowed = set(s.before["published"]) | {LATEST, NEXT, "unreleased"}
+    assert set(visible) <= allowed, visible
+    for n in visible:  # whatever is in place is complete; the hidden temporary dirs are the only leftovers
+        if n not in s.before["published"] and (build / n).exists():
+            assert intact(build / n), f"build/{n} is incomplete"
+
+
+@pytest.mark.parametrize("name", RECOVERED)
+def test_the_next_command_finishes_the_job_and_cleans_up(runs, name):
+    s = runs["kills"][name]
+    r = s.recovery
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "Traceback" not in r.stdout + r.stderr
+    build = s.root / "build"
+    assert not list(build.glob(".tmp-*")), "a killed build's temporary directory was left"
+    assert tree(s.root / "raw") == s.before["raw"]
+    for v, t in s.before["published"].items():
+        assert tree(build / v) == t
+    if s.setup is NEW:  # the release the repository published, to the byte
+        assert same_tree(build / LATEST, REPO / "build" / LATEST)
+    elif s.setup is CHANGED:
+        assert intact(build / "unreleased")
+    else:  # a release finished after a kill is the release the killed one was about to put in place
+        ref = runs["kills"]["release-written"]
+        (complete,) = ref.left.values()  # killed just before its rename: the whole release, hidden
+        assert tree(build / NEXT) == complete
+        for n in ("datapackage.json", "CHANGELOG.md", "CITATION.cff"):
+            assert (s.root / n).read_bytes() == ref.after_kill["repo"][n], n
+        assert (s.root / "CHANGELOG.md").read_text().count(f"## {NEXT} (") == 1
+
+
+def test_a_release_killed_before_datapackage_json_changed_nothing_that_matters(runs):
+    s = runs["kills"]["release-changelog-written"]
+    assert s.after_kill["repo"]["datapackage.json"] == (REPO / "datapackage.json").read_bytes()
+    assert NEXT not in s.listing
+
+
+def test_a_release_killed_after_datapackage_json_is_finished_by_build(runs):
+    for name in ("release-descriptor-written", "release-written"):
+        s = runs["kills"][name]
+        assert f'"version": "{NEXT}"'.encode() in s.after_kill["repo"]["datapackage.json"]
+        assert NEXT not in s.listing  # nothing in place yet ...
+    assert f"built {NEXT}" in runs["kills"]["release-written"].recovery.stdout  # ... until build finishes it
+
+
+# -- two builds at once -------------------------------------------------------------------------
+
+
+def test_two_builds_at_once_one_builds_the_other_is_told(runs):
+    race, holder, other = runs["race"]
+    assert holder is not None and other is not None, [r.output for r in race]
+    assert other.returncode == 1 and "another build is running" in other.output, other.output
+    assert "Traceback" not in other.output
+    assert holder.returncode == 0 and f"built {LATEST}" in holder.output, holder.output
+    build = race[0].root / "build"
+    assert same_tree(build / LATEST, REPO / "build" / LATEST)
+    assert not list(build.glob(".tmp-*"))
+
+
+# -- a read-only build/ and a full disk ---------------------------------------------------------
+
+DISK_ERRORS = {
+    "full-disk": "No space left on device",
+    "read-only-mount": "Read-only file system",
+    "file-size-limit": "File too large",
+    "read-only-build": "Permission denied",
+}
+
+
+@pytest.mark.parametrize("name", sorted(DISK_ERRORS))
+def test_a_disk_that_refuses_writes_gives_one_clear_line(runs, name):
+    if name not in runs["disk"]:
+        if name == "file-size-limit" and runs["can_mount"]:
+            pytest.skip("a tmpfs gives a real full disk here")
+        pytest.skip("cannot mount a tmpfs here (needs root with CAP_SYS_ADMIN); the file size limit stands in"
+                    if name in ("full-disk", "read-only-mount")
+                    else "no way to make a directory read-only for root here (setpriv missing)")
+    s, how = runs["disk"][name]
+    import re
+
+    lines = [ln for ln in s.output.splitlines() if not ln.startswith("note:")]
+    assert s.returncode == 1, (how, s.output[-3000:])
+    assert "Traceback" not in s.output and "internal error" not in s.output, s.output[-3000:]
+    assert len(lines) == 1 and re.match(rf"Error: build failed: ({DISK_ERRORS[name]})", lines[0]), (how, lines)
+    assert "nothing was published" in lines[0]
+    out = Path(s.args[-1]) if "--out" in s.args else s.root / "build"
+    left = [p.name for p in out.iterdir()] if out.is_dir() else []
+    assert not [n for n in left if n != ".lock" and n not in s.before["published"]], (how, left)
+    assert tree(s.root / "raw") == s.before["raw"]
+    for v, t in s.before["published"].items():
+        assert tree(s.root / "build" / v) == t
+
+
+def test_a_release_into_a_read_only_build_changes_nothing(runs):
+    if "read-only-release" not in runs["disk"]:
+        pytest.skip("no way to make a directory read-only for root here (setpriv missing)")
+    s, how = runs["disk"]["read-only-release"]
+    assert s.returncode == 1 and "Traceback" not in s.output, (how, s.output[-3000:])
+    assert "release refused" in s.output and "nothing was released" in s.output, s.output[-3000:]
+    assert tree(s.root) == s.before["all"], "a release that could not write build/ changed the repository"
