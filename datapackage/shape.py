@@ -251,7 +251,10 @@ def rule_problems(decl: dict, fields: dict, shown: str) -> list[Problem]:
         out.append(problem("descriptor", file=shown, column="x-rules",
                            detail=f"rule {rule!r}: {key!r} {detail}"))
 
-    spec = RULE_KEYS.get(rule) if isinstance(rule, str) else None
+    if not isinstance(rule, str):
+        bad("rule", "must be the name of a rule")
+        return out
+    spec = RULE_KEYS.get(rule)
     if spec is None:
         return out  # an unknown rule is reported by rules.unknown_declarations
     for key, kind in spec.items():
