@@ -407,3 +407,21 @@ def test_a_release_into_a_read_only_build_changes_nothing(runs):
     assert s.returncode == 1 and "Traceback" not in s.output, (how, s.output[-3000:])
     assert "release refused" in s.output and "nothing was released" in s.output, s.output[-3000:]
     assert tree(s.root) == s.before["all"], "a release that could not write build/ changed the repository"
+
+
+def test_any_command_turns_a_refused_write_into_one_line():
+    """The last line of defence: an OSError from any command is the system
+    refusing (a full disk, a read-only file system), said in one line, exit 1."""
+    import click
+    from click.testing import CliRunner
+
+    from datapackage.cli import guarded
+
+    @click.command()
+    @guarded
+    def command():
+        raise OSError(28, "No space left on device", "/data/raw/.visits.csv.tmp")
+
+    out = CliRunner().invoke(command, [], env={"DPRK_RELATIONS_DEBUG": ""})
+    assert out.exit_code == 1, out.output
+    assert out.stderr.strip() == "error: No space left on device: /data/raw/.visits.csv.tmp"

@@ -141,7 +141,7 @@ HOSTILE_ENTRIES = {
                                     "appears twice"),
     "file-and-directory": ([("r/datapackage.json", DP, 0o100644), ("r/data", b"x", 0o100644),
                             ("r/data/visits.csv", b"x", 0o100644)], "both a file and a directory"),
-    "long-name": ([("r/datapackage.json", DP, 0o100644), ("r/" + "a" * 300, b"x", 0o100644)], "too long"),
+    "long-name": ([("r/datapackage.json", DP, 0o100644), ("r/" + "a" * 300, b"x", 0o100644)], "the name is too long"),
 }
 
 
@@ -220,8 +220,12 @@ def test_an_unknown_compression_method_is_refused(tmp_path):
 
 
 def test_a_file_that_does_not_match_its_descriptor_hash_is_refused(tmp_path):
-    visits = (RELEASE / "data/visits.csv").read_bytes().replace(b"Beijing", b"Pekin", 1)
-    _refused(tmp_path, release_zip_with({"data/visits.csv": visits}), "sha256|bytes", named="data/visits.csv")
+    """Same size, and SHA256SUMS updated to match: only datapackage.json's hash tells."""
+    visits = (RELEASE / "data/visits.csv").read_bytes().replace(b"Beijing", b"Beijinx", 1)
+    sums = (RELEASE / "SHA256SUMS").read_text().replace(
+        hashlib.sha256((RELEASE / "data/visits.csv").read_bytes()).hexdigest(), hashlib.sha256(visits).hexdigest())
+    _refused(tmp_path, release_zip_with({"data/visits.csv": visits, "SHA256SUMS": sums.encode()}),
+             "datapackage.json: sha256", named="data/visits.csv")
 
 
 def test_a_descriptor_that_is_not_an_object_is_refused(tmp_path):
@@ -363,6 +367,24 @@ def test_the_release_writer_refuses_a_formula_even_in_a_derived_column():
         assert formula_cells(bad, schema)[0][:2] == where
         with pytest.raises(UnsafeCell, match=r"data/t\.csv row \d"):
             check_release_csvs({"data/t.csv": bad}, {"t": schema})
+
+
+def test_a_formula_in_a_derived_column_stops_the_build_and_writes_nothing(pkg, monkeypatch):
+    import datapackage.derive
+
+    real = datapackage.derive.derive
+
+    def derive(package, typed):
+        tables = real(package, typed)  # source_ids is derived: the validator never saw it
+        tables["visits"].typed.loc[0, "source_ids"] = "=cmd|' /C calc'!A0"
+        return tables
+
+    monkeypatch.setattr(datapackage.derive, "derive", derive)
+    out = run_cli("build", pkg.root)
+    assert out.returncode == 1 and "data/visits.csv row 2 [source_ids]" in out.stderr, out.stderr
+    assert "Traceback" not in out.stderr
+    assert not (pkg.root / "build").exists() or not [p for p in (pkg.root / "build").iterdir()
+                                                       if not p.name.startswith(".")]
 
 
 def test_a_formula_in_raw_data_stops_the_build_and_writes_nothing(pkg):
