@@ -89,7 +89,8 @@ def check(tables: dict[str, Typed], given_dirs=None, strict: bool = False) -> tu
         return [], [], stats
     dirs = source_dirs(given_dirs)
     problems, notices = [], []
-    sframe = sources.frame.set_index("source_id")
+    # A duplicated key is the primary-key check's to report; here the first row counts.
+    sframe = sources.frame.drop_duplicates("source_id").set_index("source_id")
     if not dirs:
         total = sum(int((~t.cast(d["field"]).missing).sum()) for t, d in decls)
         notices.append(f"evidence NOT checked: no sources directory given (--sources DIR or {ENV_VAR}); "

@@ -48,10 +48,12 @@ KEYS = {VISITS: "visit_id", AID: "aid_id", ACTORS: "actor_id", EVENTS: "event_id
 
 @dataclass(frozen=True)
 class At:
-    """The spreadsheet row of the unmutated file whose ``column`` holds ``value``."""
+    """The spreadsheet row of the unmutated file whose ``column`` holds ``value``
+    (plus ``offset``, for a row inserted next to it)."""
 
     column: str
     value: str
+    offset: int = 0
 
 
 @dataclass(frozen=True)
@@ -89,7 +91,7 @@ class Case:
     def locate(self, pkg):
         """Resolve an At() line on the unmutated copy (call before mutating)."""
         if isinstance(self.line, At):
-            return pkg.find(self.file, self.line.column, self.line.value)
+            return pkg.find(self.file, self.line.column, self.line.value) + self.line.offset
         return self.line
 
     def expected(self, pkg, located) -> tuple:
@@ -190,16 +192,17 @@ def drop_rows_with(file: str, column: str, value: str) -> Callable:
     return rows_of(file, fn)
 
 
-def insert_copy(file: str, key: str, after: int, new_key: str | None = None) -> Callable:
-    """Insert a copy of row ``key`` at data position ``after`` (1 = first data row)."""
+def insert_copy(file: str, key: str, after: int | None, new_key: str | None = None) -> Callable:
+    """Insert a copy of row ``key`` at data position ``after`` (1 = first data row;
+    None: right after the row copied)."""
 
     def run(p, ctx):
         rows = p.rows(file)
         i = rows[0].index(KEYS[file])
-        src = list(next(r for r in rows[1:] if r[i] == key))
+        at, src = next((n, list(r)) for n, r in enumerate(rows) if n and r[i] == key)
         if new_key is not None:
             src[i] = new_key
-        rows.insert(after, src)
+        rows.insert(at + 1 if after is None else after, src)
         p.write_rows(file, rows)
     return run
 
@@ -374,6 +377,9 @@ CASES: list[Case] = [
     # -- keys ----------------------------------------------------------------------------
     _c("duplicate-key", "key", insert_copy(VISITS, "1960-05-kim-il-sung-china-secret", 3),
        "primary-key", VISITS, 4, "visit_id", "row 4 repeats row 2"),
+    _c("duplicate-source-key", "key", insert_copy(SOURCES, SUN, None),
+       "primary-key", SOURCES, At("source_id", SUN, offset=1), "source_id",
+       "the evidence check looks sources up by key: a duplicate once crashed it (found by fuzzing)"),
     _c("case-only-duplicate-key", "key", insert_copy(ACTORS, "chn", 3, new_key="CHN"),
        "pattern", ACTORS, 4, "actor_id", "keys are lower-case slugs, so 'CHN' beside 'chn' breaks the pattern"),
     _c("dangling-foreign-key", "key", cell(VISITS, SEOUL, "host_id", "korea"),
