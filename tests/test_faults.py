@@ -3,8 +3,11 @@ once, a read-only build/ and a full disk.
 
 Each scenario runs in its own copy of the package, as a real process
 (tests/fault_child.py pauses it at the stage named, where it is killed).
-All scenarios start at once, in a module fixture, so that they share the
-time the processes take; the tests then check what each one left:
+The scenarios run side by side in a module fixture, a few processes at a
+time (DPRK_FAULT_PROCESSES, default 6), so that they share the time the
+processes take; the tests then check what each one left (set
+DPRK_FAULT_NO_MOUNT=1 to try, as root, what runs where no tmpfs can be
+mounted):
 
 - the published releases and raw/ byte-identical, no partial directory;
 - the next command (build, or release again) completes the job, with the
@@ -108,6 +111,8 @@ class Scenario:
     returncode: int | None = None
     output: str = ""
     recovery: subprocess.CompletedProcess | None = None
+    recovery_proc: subprocess.Popen | None = None
+    recovery_files: tuple = ()
 
 
 NEW = {"releases": (OLDER,)}  # build/<LATEST> not yet there: build writes it
@@ -133,6 +138,7 @@ RECOVERED = [s.name for s in KILLS if s.recover]
 
 def _start(s: Scenario, base: Path, cmd_prefix=(), preexec=None, env=None) -> None:
     s.root = s.root or make_package(base / s.name / "pkg", **s.setup)
+    (base / s.name).mkdir(exist_ok=True)
     s.marker = base / s.name / "marker"
     args = [a.replace("{pkg}", str(s.root)) for a in s.args]
     s.before.update(raw=tree(s.root / "raw"),
@@ -141,17 +147,6 @@ def _start(s: Scenario, base: Path, cmd_prefix=(), preexec=None, env=None) -> No
     s.proc = subprocess.Popen([*cmd_prefix, sys.executable, str(CHILD), s.stage, str(s.marker), "--", *args],
                               stdout=out, stderr=subprocess.STDOUT, env=env or _env(), preexec_fn=preexec,
                               cwd=base / s.name)
-
-
-def _wait_marker(s: Scenario) -> None:
-    deadline = time.monotonic() + TIMEOUT
-    while time.monotonic() < deadline:
-        if s.marker.exists():
-            s.reached = True
-            return
-        if s.proc.poll() is not None:
-            return
-        time.sleep(0.05)
 
 
 def _finish(s: Scenario, base: Path) -> None:
@@ -196,103 +191,176 @@ def _read_only_prefix() -> tuple[list, str] | None:
     return None
 
 
+class Pool:
+    """Run jobs as processes, at most ``limit`` at a time (a paused child holds
+    its memory); a job is (slots, start, poll), and poll returns True when done
+    (it may add more jobs)."""
+
+    def __init__(self, limit: int):
+        self.limit, self.waiting, self.running = limit, [], []
+
+    def add(self, slots: int, start, poll) -> None:
+        self.waiting.append((slots, start, poll))
+
+    def run(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while self.waiting or self.running:
+            while self.waiting and (not self.running or sum(j[0] for j in self.running) + self.waiting[0][0]
+                                    <= self.limit):
+                job = self.waiting.pop(0)
+                job[1]()
+                self.running.append(job)
+            for job in list(self.running):
+                if job[2]():
+                    self.running.remove(job)
+            if time.monotonic() > deadline:
+                raise TimeoutError("fault scenarios did not finish in time")
+            time.sleep(0.05)
+
+
+def _record_kill(s: Scenario, base: Path) -> None:
+    if s.proc.poll() is None:
+        s.proc.send_signal(signal.SIGKILL)
+    _finish(s, base)
+    build = s.root / "build"
+    s.listing = sorted(p.name for p in build.iterdir()) if build.is_dir() else []
+    s.left = {p.name: tree(p) for p in build.glob(".tmp-*")} if build.is_dir() else {}
+    s.after_kill = {"raw": tree(s.root / "raw"),
+                    "published": {v: tree(build / v) for v in s.before["published"]},
+                    "repo": {n: (s.root / n).read_bytes() for n in ("datapackage.json", "CHANGELOG.md",
+                                                                    "CITATION.cff")}}
+
+
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory):
     base = tmp_path_factory.mktemp("faults")
-    mounts, started = [], {}
-    can_mount = _can_mount(base / "probe")
-    try:
-        # -- kills, and two builds at once
-        for s in KILLS:
-            _start(s, base)
-            started[s.name] = s
-        race = [Scenario(f"race-{i}", NEW, BUILD, "locked") for i in range(2)]
-        race_root = make_package(base / "race" / "pkg", **NEW)
-        for s in race:
-            s.root = race_root
-            (base / s.name).mkdir()
-            _start(s, base)
-        # -- disk faults: each a build (or release) that must fail cleanly. Where a
-        # tmpfs can be mounted (root with CAP_SYS_ADMIN), a real full disk and a real
-        # read-only file system; elsewhere a file size limit (EFBIG) and a directory
-        # without write permission (for root: with every capability dropped).
-        disk = {}
-        if can_mount:
-            for name, opts in (("full-disk", "size=256k"), ("read-only-mount", "ro,size=64k")):
-                s = Scenario(name, NEW, ["build", "{pkg}", "--out", "{out}"])
-                s.root = make_package(base / name / "pkg", **NEW)
-                out = base / name / "out"
-                out.mkdir()
-                subprocess.run(["mount", "-t", "tmpfs", "-o", opts, "tmpfs", str(out)], check=True)
-                mounts.append(out)
-                s.args = [a.replace("{out}", str(out)) for a in s.args]
-                _start(s, base)
-                disk[s.name] = (s, f"tmpfs mounted with {opts}")
-        else:
-            s = Scenario("file-size-limit", NEW, BUILD)
-            _start(s, base, preexec=_fsize_limit(200_000))
-            disk[s.name] = (s, "RLIMIT_FSIZE 200 kB: writes past it fail with EFBIG")
-        ro = _read_only_prefix()
-        for name, setup, args in (("read-only-build", NEW, BUILD), ("read-only-release", PUBLISHABLE, RELEASE)):
-            if ro is None:
-                continue
-            s = Scenario(name, setup, args)
-            s.root = make_package(base / s.name / "pkg", **setup)
-            (s.root / "build").chmod(0o555)
-            s.before["all"] = tree(s.root)
-            _start(s, base, cmd_prefix=ro[0])
-            disk[s.name] = (s, ro[1])
-        # -- kill each at its stage
-        for s in KILLS:
-            _wait_marker(s)
-            if s.proc.poll() is None:
-                s.proc.send_signal(signal.SIGKILL)
-            _finish(s, base)
-            build = s.root / "build"
-            s.listing = sorted(p.name for p in build.iterdir()) if build.is_dir() else []
-            s.left = {p.name: tree(p) for p in build.glob(".tmp-*")} if build.is_dir() else {}
-            s.after_kill = {"raw": tree(s.root / "raw"),
-                            "published": {v: tree(build / v) for v in s.before["published"]},
-                            "repo": {n: (s.root / n).read_bytes() for n in ("datapackage.json", "CHANGELOG.md",
-                                                                            "CITATION.cff")}}
-        # -- two builds at once: the one holding the lock waits, the other is refused; then let it go
-        deadline = time.monotonic() + TIMEOUT
-        while time.monotonic() < deadline and not any(r.marker.exists() for r in race):
-            time.sleep(0.05)
+    mounts, procs = [], []
+    pool = Pool(int(os.environ.get("DPRK_FAULT_PROCESSES", "6")))
+    can_mount = not os.environ.get("DPRK_FAULT_NO_MOUNT") and _can_mount(base / "probe")
+
+    def started(s, **kw):
+        _start(s, base, **kw)
+        procs.append(s.proc)
+
+    # -- kill each at its stage, then run the command that finishes the job
+    def kill_job(s):
+        def poll():
+            if not s.marker.exists() and s.proc.poll() is None:
+                return False
+            s.reached = s.marker.exists()
+            _record_kill(s, base)
+            if s.recover:
+                pool.add(1, lambda: recover_start(s), lambda: recover_poll(s))
+            return True
+        pool.add(1, lambda: started(s), poll)
+
+    def recover_start(s):
+        args = [a.replace("{pkg}", str(s.root)) for a in s.recover]
+        s.recovery_files = (open(base / s.name / "recovery.out", "w"), open(base / s.name / "recovery.err", "w"))
+        s.recovery_proc = subprocess.Popen([sys.executable, "-m", "datapackage", *args], stdout=s.recovery_files[0],
+                                           stderr=s.recovery_files[1], env=_env(), cwd=base / s.name)
+        procs.append(s.recovery_proc)
+
+    def recover_poll(s):
+        if s.recovery_proc.poll() is None:
+            return False
+        for fh in s.recovery_files:
+            fh.close()
+        s.recovery = subprocess.CompletedProcess([], s.recovery_proc.returncode,
+                                                 (base / s.name / "recovery.out").read_text(),
+                                                 (base / s.name / "recovery.err").read_text())
+        return True
+
+    for s in KILLS:
+        kill_job(s)
+
+    # -- two builds at once: the one holding the lock waits there, the other is refused; then let it go
+    race = [Scenario(f"race-{i}", NEW, BUILD, "locked") for i in range(2)]
+    outcome = {}
+
+    def race_start():
+        root = make_package(base / "race" / "pkg", **NEW)
+        for r in race:
+            r.root = root
+            started(r)
+
+    def race_poll():
         holder = next((r for r in race if r.marker.exists()), None)
-        other = next((r for r in race if r is not holder), None)
-        if other is not None:
-            other.proc.wait(timeout=TIMEOUT)
-        if holder is not None:
-            Path(str(holder.marker) + ".go").touch()
+        if holder is None:
+            if all(r.proc.poll() is not None for r in race):  # neither reached the lock: report it
+                outcome.update(holder=None, other=None)
+                for r in race:
+                    _finish(r, base)
+                return True
+            return False
+        other = next(r for r in race if r is not holder)
+        if other.proc.poll() is None:
+            return False
+        Path(str(holder.marker) + ".go").touch()
+        if holder.proc.poll() is None:
+            return False
         for r in race:
             _finish(r, base)
-        for s, _ in disk.values():
+        outcome.update(holder=holder, other=other)
+        return True
+
+    pool.add(2, race_start, race_poll)
+
+    # -- disk faults: each a build (or release) that must fail cleanly. Where a
+    # tmpfs can be mounted (root with CAP_SYS_ADMIN), a real full disk and a real
+    # read-only file system; elsewhere a file size limit (EFBIG). A directory
+    # without write permission too (for root: with every capability dropped).
+    disk = {}
+
+    def disk_job(s, how, prepare=None, **kw):
+        def start():
+            if prepare:
+                prepare(s)
+            started(s, **kw)
+
+        def poll():
+            if s.proc.poll() is None:
+                return False
             _finish(s, base)
             if (s.root / "build").is_dir():
                 (s.root / "build").chmod(0o755)
-        # -- recover, all at once
-        pending = {}
-        for s in KILLS:
-            if not s.recover:
-                continue
-            args = [a.replace("{pkg}", str(s.root)) for a in s.recover]
-            pending[s.name] = subprocess.Popen([sys.executable, "-m", "datapackage", *args], stdout=subprocess.PIPE,
-                                               stderr=subprocess.PIPE, text=True, env=_env(), cwd=base / s.name)
-        for s in KILLS:
-            if not s.recover:
-                continue
-            out, err = pending[s.name].communicate(timeout=TIMEOUT)
-            s.recovery = subprocess.CompletedProcess([], pending[s.name].returncode, out, err)
-        yield {"kills": {s.name: s for s in KILLS}, "race": (race, holder, other),
+            return True
+        disk[s.name] = (s, how)
+        pool.add(1, start, poll)
+
+    if can_mount:
+        for name, opts in (("full-disk", "size=256k"), ("read-only-mount", "ro,size=64k")):
+            def mount(s, opts=opts):
+                out = base / s.name / "out"
+                out.mkdir(parents=True)
+                subprocess.run(["mount", "-t", "tmpfs", "-o", opts, "tmpfs", str(out)], check=True)
+                mounts.append(out)
+                s.args = [a.replace("{out}", str(out)) for a in s.args]
+            disk_job(Scenario(name, NEW, ["build", "{pkg}", "--out", "{out}"]), f"tmpfs mounted with {opts}", mount)
+    else:
+        disk_job(Scenario("file-size-limit", NEW, BUILD), "RLIMIT_FSIZE 200 kB: writes past it fail with EFBIG",
+                 preexec=_fsize_limit(200_000))
+    ro = _read_only_prefix()
+    if ro is not None:
+        for name, setup, args in (("read-only-build", NEW, BUILD), ("read-only-release", PUBLISHABLE, RELEASE)):
+            def protect(s):
+                s.root = make_package(base / s.name / "pkg", **s.setup)
+                (s.root / "build").chmod(0o555)
+                s.before["all"] = tree(s.root)
+            disk_job(Scenario(name, setup, args), ro[1], protect, cmd_prefix=ro[0])
+    try:
+        pool.run(2 * TIMEOUT)
+        yield {"kills": {s.name: s for s in KILLS}, "race": (race, outcome.get("holder"), outcome.get("other")),
                "disk": disk, "can_mount": can_mount, "base": base}
     finally:
-        for s in list(started.values()) + [r for r in locals().get("race", [])] + \
-                [d[0] for d in locals().get("disk", {}).values()]:
-            if s.proc is not None and s.proc.poll() is None:
-                s.proc.kill()
+        for proc in procs:
+            if proc.poll() is None:
+                proc.kill()
         for m in mounts:
             subprocess.run(["umount", "-l", str(m)], capture_output=True)
+        for s, _ in disk.values():
+            if s.root is not None and (s.root / "build").is_dir():
+                (s.root / "build").chmod(0o755)
 
 
 # -- killed at each stage ---------------------------------------------------------------------
