@@ -78,7 +78,7 @@ def package_problems(desc: dict, shown: str) -> list[Problem]:
     version = desc.get("version")
     if version is not None and (not isinstance(version, str) or not VERSION.match(version)):
         bad("version", f"must be a version such as 1.2.0 (MAJOR.MINOR.PATCH), not {version!r}")
-    for key in ("name", "id", "title", "description", "homepage", "created"):
+    for key in ("$schema", "profile", "name", "id", "title", "description", "homepage", "created"):
         if key in desc and not isinstance(desc[key], str):
             bad(key, "must be a string")
     if isinstance(desc.get("created"), str) and desc["created"]:

@@ -112,3 +112,19 @@ def test_every_error_is_reported_at_once(pkg, source_dirs, tmp_path):
                                 *[a for d in source_dirs for a in ("--sources", d)]).stdout)
     found = {(p["rule"], p["file"], p["line"], p["column"]) for p in report["problems"]}
     assert expected <= found
+
+
+def test_a_descriptor_frictionless_fails_on_is_reported_not_raised(pkg, monkeypatch):
+    """frictionless is trusted to judge a descriptor, not to survive every one."""
+    import frictionless
+
+    def fails(*args, **kwargs):
+        raise AttributeError("'list' object has no attribute 'decode'")
+
+    monkeypatch.setattr(frictionless.Package, "validate_descriptor", fails)
+    monkeypatch.setattr(frictionless.Package, "validate", fails)
+    out = run_cli("validate", pkg.root, "--format", "json")
+    assert out.returncode == 1 and "Traceback" not in out.stdout + out.stderr
+    messages = [p["message"] for p in json.loads(out.stdout)["problems"] if p["rule"] == "descriptor"]
+    assert any("frictionless cannot read the descriptor: AttributeError" in m for m in messages), messages
+    assert any("frictionless cannot read the schemas: AttributeError" in m for m in messages), messages

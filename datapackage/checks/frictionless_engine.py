@@ -36,19 +36,17 @@ def descriptor_problems(package: Package) -> list:
     """frictionless' own verdict on datapackage.json and the schemas it points to."""
     from frictionless import Package as FPackage
 
-    from frictionless import FrictionlessException
-
     try:
         report = FPackage.validate_descriptor(str((package.root / DESCRIPTOR).resolve()))
-    except FrictionlessException as exc:
-        return [problem("descriptor", file=DESCRIPTOR, detail=f"frictionless: {exc}")]
+    except Exception as exc:  # noqa: BLE001 - frictionless fails on some descriptors: that is the verdict
+        return [problem("descriptor", file=DESCRIPTOR,
+                        detail=f"frictionless cannot read the descriptor: {type(exc).__name__}: {exc}")]
     return [problem("descriptor", file=DESCRIPTOR, detail=f"frictionless: {e.message}")
             for task in report.tasks for e in task.errors] + \
         [problem("descriptor", file=DESCRIPTOR, detail=f"frictionless: {e.message}") for e in report.errors]
 
 
 def check(package: Package, raws: dict[str, RawTable]) -> list:
-    from frictionless import FrictionlessException
     from frictionless import Package as FPackage
 
     usable = {name: r for name, r in raws.items() if r.usable}
@@ -67,8 +65,9 @@ def check(package: Package, raws: dict[str, RawTable]) -> list:
     try:
         fpkg = FPackage({"$schema": V2_PACKAGE, "name": "check", "resources": resources})
         report = fpkg.validate()
-    except FrictionlessException as exc:  # a schema frictionless refuses: say so, check no rows
-        return [problem("descriptor", file=DESCRIPTOR, detail=f"frictionless cannot read the schemas: {exc}")]
+    except Exception as exc:  # noqa: BLE001 - a schema frictionless refuses or fails on: say so, fail closed
+        return [problem("descriptor", file=DESCRIPTOR, column="resources",
+                        detail=f"frictionless cannot read the schemas: {type(exc).__name__}: {exc}")]
     problems = []
     for task in report.tasks:
         raw = usable.get(task.name) or usable.get(task.resource.name if hasattr(task, "resource") else "")

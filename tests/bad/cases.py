@@ -443,6 +443,8 @@ CASES: list[Case] = [
        "missing-file", "schemas/actors.json", None, None),
     _c("resources-not-a-list", "descriptor", json_of(DESC, lambda d: {**d, "resources": {"a": 1}}),
        "descriptor", DESC, None, None),
+    _c("profile-not-a-string", "descriptor", json_of(DESC, lambda d: {**d, "$schema": [1]}),
+       "descriptor", DESC, None, "$schema", "frictionless itself raised AttributeError on it (found by fuzzing)"),
     _c("version-is-a-path", "descriptor", json_of(DESC, lambda d: {**d, "version": "../../outside"}),
        "descriptor", DESC, None, "version", "build would use it as a directory name"),
     _c("missing-values-not-a-list", "descriptor", json_of("schemas/actors.json", lambda s: {**s, "missingValues": "''"}),
