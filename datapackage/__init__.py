@@ -1,4 +1,4 @@
-"""The DPRK Relations dataset: validate, build, compare, verify and load it.
+"""The DPRK Relations dataset: validate, build, compare, verify, download and load it.
 
 The public API is imported lazily, so that `import datapackage` (and the
 command line's --help) does not pay for pandas, pyarrow and frictionless.
@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import importlib
 
-__all__ = ["validate", "fmt", "build", "diff", "release", "verify", "load", "load_package", "raw_from_release"]
+__all__ = ["validate", "fmt", "build", "diff", "release", "verify", "load", "fetch", "load_package",
+           "raw_from_release"]
 
 _API = {
     "validate": ("validation", "validate"),
@@ -18,6 +19,7 @@ _API = {
     "release": ("publish", "release"),
     "verify": ("verifier", "verify"),
     "load": ("loader", "load"),
+    "fetch": ("download", "fetch"),
     "load_package": ("package", "load_package"),
     "raw_from_release": ("rebuild", "raw_from_release"),
 }

@@ -11,12 +11,15 @@ distinct value, so cost follows distinct values, not rows.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from . import arrowstr
 
 from .package import Field
 
@@ -27,14 +30,24 @@ TYPE_NAMES = {"string": "text", "integer": "whole number", "number": "number",
 _EPOCH = date(1970, 1, 1).toordinal()
 
 
-@dataclass
 class Cast:
-    """A typed column and the masks the checks need."""
+    """A typed column and the masks the checks need.
 
-    typed: pd.Series  # nullable dtype; <NA> where missing or not of the type
-    missing: np.ndarray  # the cell is one of the missing values
-    bad: np.ndarray  # present but not of the field's type
-    order: np.ndarray | None = None  # float64 for bounds: NaN where absent, NaN for NaN; dates as day numbers
+    ``typed`` is built on first use: checks read only the masks, and copying a
+    million strings to null out the missing ones is wasted when nobody asks."""
+
+    def __init__(self, typed, missing: np.ndarray, bad: np.ndarray, order: np.ndarray | None = None):
+        self._typed = typed  # a Series, or a function that makes it
+        self.missing = missing  # the cell is one of the missing values
+        self.bad = bad  # present but not of the field's type
+        self.order = order  # float64 for bounds: NaN where absent or NaN; dates as day numbers
+
+    @property
+    def typed(self) -> pd.Series:
+        """Nullable dtype; <NA> where missing or not of the type."""
+        if callable(self._typed):
+            self._typed = self._typed()
+        return self._typed
 
     @property
     def ok(self) -> np.ndarray:
@@ -64,47 +77,40 @@ def _slow_date(v: str):
         return None
 
 
-def _via_uniques(values: pd.Series, mask: np.ndarray, fn) -> tuple[np.ndarray, np.ndarray]:
-    """``fn`` (str -> float, or None when unparseable) once per distinct value under ``mask``.
-
-    Returns (parsed-ok mask, float results); a parsed NaN stays NaN and ok."""
-    out = np.full(len(values), np.nan)
-    ok = np.zeros(len(values), dtype=bool)
-    if mask.any():
-        sub = values[mask]
-        results = {v: fn(v) for v in pd.unique(sub)}
-        parsed = {v: r is not None for v, r in results.items()}
-        numbers = {v: (np.nan if r is None else r) for v, r in results.items()}
-        idx = np.flatnonzero(mask)
-        ok[idx] = sub.map(parsed).to_numpy(dtype=bool)
-        out[idx] = sub.map(numbers).to_numpy(dtype="float64")
-    return ok, out
-
-
 def _fast_numbers(values: pd.Series, present: np.ndarray, pattern: str, slow_fn):
-    fast = present & values.str.match(pattern, na=False).to_numpy()
+    """Cells in the plain spelling convert in one Arrow cast; the rest go
+    through the Python call frictionless makes, once per distinct value."""
+    fast = present & arrowstr.search(values, pattern)
     order = np.full(len(values), np.nan)
     if fast.any():
-        order[fast] = values[fast].astype("float64").to_numpy()
-    ok_slow, slow_vals = _via_uniques(values, present & ~fast, slow_fn)
+        cells = pc.if_else(pa.array(fast), arrowstr.arrow(values), "0")
+        order[fast] = pc.cast(cells, pa.float64()).to_numpy(zero_copy_only=False)[fast]
+    ok_slow, slow_vals = arrowstr.via_uniques(values, present & ~fast, slow_fn)
     order[ok_slow] = slow_vals[ok_slow]
     return fast | ok_slow, order
 
 
 def cast_field(field: Field, raw: pd.Series, missing_values=("",)) -> Cast:
-    values = raw.astype(object)
-    missing = values.isin(list(missing_values)).to_numpy()
+    values = arrowstr.as_strings(raw)
+    missing = arrowstr.isin(values, missing_values) | values.isna().to_numpy()
     present = ~missing
     n = len(values)
     kind = field.type
     if kind == "string":
-        return Cast(pd.Series(values.where(present, None), dtype="string"), missing, np.zeros(n, dtype=bool))
+        def strings():
+            if not missing.any():
+                return values
+            typed = values.copy()
+            typed[missing] = pd.NA
+            return typed
+
+        return Cast(strings, missing, np.zeros(n, dtype=bool))
     if kind == "boolean":
-        table = {v: True for v in field.true_values}
-        table.update({v: False for v in field.false_values})
-        mapped = values.map(table)
-        ok = present & mapped.notna().to_numpy()
-        typed = pd.Series(mapped.where(ok, None), dtype="boolean")
+        true = arrowstr.isin(values, field.true_values)
+        false = arrowstr.isin(values, field.false_values)
+        ok = present & (true | false)
+        typed = pd.Series(pd.array(true, dtype="boolean"), index=values.index)
+        typed[~ok] = pd.NA
         return Cast(typed, missing, present & ~ok)
     if kind in ("integer", "number"):
         if kind == "integer":
@@ -119,7 +125,7 @@ def cast_field(field: Field, raw: pd.Series, missing_values=("",)) -> Cast:
         order = np.where(ok, order, np.nan)
         return Cast(pd.Series(arr, index=values.index), missing, present & ~ok, order)
     if kind == "date":
-        ok, order = _via_uniques(values, present, _slow_date)
+        ok, order = arrowstr.via_uniques(values, present, _slow_date)
         days = np.where(ok, order - _EPOCH, 0).astype("int64")
         typed = pd.Series(days.astype("datetime64[D]").astype("datetime64[s]"), index=values.index)
         typed[~ok] = pd.NaT

@@ -1,5 +1,5 @@
-"""How to cite a release: CITATION.cff, the citation line, and the release README,
-all generated from datapackage.json so they never disagree with it."""
+"""How to cite a release: CITATION.cff, .zenodo.json, the citation line, and the
+release README, all generated from datapackage.json so they never disagree with it."""
 
 from __future__ import annotations
 
@@ -46,6 +46,53 @@ def citation_cff(meta: dict) -> str:
     if meta.get("homepage"):
         lines.append(f"url: {q(meta['homepage'])}")
     return "\n".join(lines) + "\n"
+
+
+# Data Package contributor roles -> DataCite contributor types (what Zenodo takes).
+ZENODO_CONTRIBUTOR_TYPES = {"datacurator": "DataCurator", "contact": "ContactPerson", "editor": "Editor",
+                            "datacollector": "DataCollector", "projectleader": "ProjectLeader",
+                            "researcher": "Researcher", "rightsholder": "RightsHolder", "sponsor": "Sponsor"}
+
+
+def zenodo_json(meta: dict) -> str:
+    """.zenodo.json: the metadata Zenodo reads when it archives a release and mints a DOI.
+
+    Only what datapackage.json says: no homepage, affiliation or ORCID is made up.
+    The licence is Zenodo's identifier for it (the SPDX id in lower case)."""
+    creators = _authors(meta)
+    record: dict = {
+        "upload_type": "dataset",
+        "title": meta.get("title", DATASET),
+        "description": meta.get("description") or meta.get("title", DATASET),
+        "creators": [{"name": a} for a in creators],
+        "access_right": "open",
+    }
+    lic = (meta.get("licenses") or [{}])[0].get("name")
+    if lic:
+        record["license"] = lic.lower()
+    record["version"] = meta.get("version", "")
+    if meta.get("created"):
+        record["publication_date"] = meta["created"][:10]
+    if meta.get("keywords"):
+        record["keywords"] = list(meta["keywords"])
+    others = []
+    for c in meta.get("contributors", []):
+        if c.get("title") in creators:
+            continue
+        kinds = [ZENODO_CONTRIBUTOR_TYPES[r] for r in c.get("roles", []) if r in ZENODO_CONTRIBUTOR_TYPES]
+        others.append({"name": c.get("title", ""), "type": kinds[0] if kinds else "Other"})
+    if others:
+        record["contributors"] = others
+    related = []
+    if meta.get("homepage"):
+        related.append({"identifier": meta["homepage"], "relation": "isSupplementTo", "scheme": "url"})
+    for source in meta.get("sources", []):
+        path = source.get("path", "")
+        if path.startswith(("https://", "http://")):
+            related.append({"identifier": path, "relation": "isDerivedFrom", "scheme": "url"})
+    if related:
+        record["related_identifiers"] = related
+    return json.dumps(record, indent=2, ensure_ascii=False) + "\n"
 
 
 def release_readme(meta: dict, tables: dict, extra_files: list[str]) -> str:

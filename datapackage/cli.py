@@ -72,8 +72,9 @@ def main():
               help="Directory holding the source texts (repeatable). Default: $DPRK_RELATIONS_SOURCES.")
 @click.option("--format", "output", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="Report format.")
-@click.option("--engine", type=click.Choice(["auto", "frictionless", "fast", "both"]), default="auto",
-              show_default=True, help="Which engine checks the Table Schemas (auto: both on small data).")
+@click.option("--engine", type=click.Choice(["auto", "frictionless", "pandera", "fast", "both"]), default="auto",
+              show_default=True, help="Which engine checks the Table Schemas: auto runs frictionless and pandera "
+                                      "up to 50,000 rows, the fast engine above.")
 @click.option("--strict", is_flag=True, help="A source whose text is not found is an error, not a notice.")
 @guarded
 def validate(package_dir, sources, output, engine, strict):
@@ -202,6 +203,7 @@ def release(bump, package_dir, day, sources):
                    f"nothing was released: fix that and run `dprk-relations release` again", err=True)
         sys.exit(1)
     click.echo(f"released {result.version} ({result.bump}) in {result.path}")
+    click.echo("updated " + ", ".join(str(p.relative_to(package_dir)) for p in result.repo_files))
     click.echo(result.changelog_entry, nl=False)
 
 
@@ -215,3 +217,22 @@ def verify(path):
     result = run(path)
     click.echo(result.to_text(), nl=False)
     sys.exit(0 if result.ok else 1)
+
+
+@main.command()
+@click.argument("version")
+@click.option("--dest", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Also unpack the release into DIR/dprk-relations-<version>/. Default: only the per-user cache.")
+@guarded
+def download(version, dest):
+    """Download a published VERSION (or `latest`) once, check its sha256, unpack it; print its directory."""
+    from .download import fetch
+    from .loader import LoadError
+
+    try:
+        path = fetch(version, dest=dest)
+    except LoadError as exc:
+        click.echo(f"download failed: {exc}", err=True)
+        sys.exit(1)
+    click.echo(f"size and sha256 match the registry; release in {path}", err=True)
+    click.echo(str(path))

@@ -50,23 +50,41 @@ def _constraints(field: dict) -> str:
     return "; ".join(out) or "–"
 
 
-def _examples(values: pd.Series, n: int = 3, width: int = 40) -> str:
-    seen = []
-    for v in values:
-        if v != "" and v not in seen:
-            seen.append(v)
-        if len(seen) == n:
+def _examples(rt, name: str, n: int = 3, width: int = 40) -> str:
+    """The first ``n`` distinct non-empty values of a column, in row order.
+
+    Read from a prefix of the column that grows eightfold until it holds ``n`` of them (or is the
+    whole column), so a column of a million rows costs no more than its first rows as a rule,
+    and never a loop over the rows in Python."""
+    total, size, seen = len(rt.strings), 64, []
+    while True:
+        values = _column_strings(rt, name, slice(0, size))
+        seen = list(pd.unique(values[values != ""])[:n])  # in order of appearance
+        if len(seen) == n or size >= total:
             break
+        size *= 8
     return ", ".join(f"`{_cell(v if len(v) <= width else v[:width - 1] + '…')}`" for v in seen) or "–"
 
 
-def _column_strings(rt, name: str) -> pd.Series:
+def _column_strings(rt, name: str, rows: slice = slice(None)) -> pd.Series:
+    """The column (or some of its rows) as strings: raw values as written, typed ones formatted."""
     if name in rt.strings.columns:
-        return rt.strings[name].astype(str)
-    col = rt.typed[name]
+        return rt.strings[name].iloc[rows].astype(str)
+    col = rt.typed[name].iloc[rows]
     if pd.api.types.is_datetime64_any_dtype(col):
         return col.dt.strftime("%Y-%m-%d").fillna("")
     return col.astype("string").fillna("").astype(str)
+
+
+def _empty(rt, name: str) -> int:
+    """The number of empty values of a column: "" as a string, or missing (a typed column)."""
+    if name in rt.strings.columns:
+        return int((rt.strings[name].astype(str) == "").sum())
+    col = rt.typed[name]
+    missing = col.isna()
+    if pd.api.types.is_string_dtype(col) or col.dtype == object:  # a typed text column may hold ""
+        missing |= (col.astype("string") == "").fillna(False).astype(bool)
+    return int(missing.sum())
 
 
 def table_section(name: str, rt, resource: dict) -> list[str]:
@@ -86,12 +104,12 @@ def table_section(name: str, rt, resource: dict) -> list[str]:
             raise CodebookError(f"field {name}.{f['name']} has no description")
         if f.get("x-derived-from"):
             desc += " *Derived from " + ", ".join(f"`{s}`" for s in f["x-derived-from"]) + ".*"
-        values = _column_strings(rt, f["name"])
         required = "yes" if (f.get("constraints") or {}).get("required") else "no"
         lines.append(f"| `{f['name']}` | {TYPE_WORDS.get(f.get('type', 'string'), f.get('type'))} | {required} | "
-                     f"{_cell(_constraints(f))} | {_cell(desc)} | {_examples(values)} | {int((values == '').sum())} |")
+                     f"{_cell(_constraints(f))} | {_cell(desc)} | {_examples(rt, f['name'])} | "
+                     f"{_empty(rt, f['name'])} |")
         if f.get("categories"):
-            categorical.append((f, values))
+            categorical.append((f, _column_strings(rt, f["name"])))
     fks = schema.get("foreignKeys", [])
     if fks:
         lines += ["", "References: " + "; ".join(

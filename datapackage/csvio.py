@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .arrowstr import STRING
 from .package import Table
 from .problems import Problem, problem
 
@@ -92,6 +93,51 @@ def read_raw(table: Table, root: Path) -> RawTable:
 
 
 def parse_bytes(table: Table, data: bytes) -> RawTable:
+    """Read CSV bytes: pyarrow when the file is in canonical form (the usual
+    case, and the only fast one), Python's csv module otherwise, which finds
+    and places every fault. Both give the same cells."""
+    return _fast_parse(table, data) or _slow_parse(table, data)
+
+
+def _fast_parse(table: Table, data: bytes) -> RawTable | None:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.csv as pacsv
+
+    expected = table.field_names
+    header = ",".join(expected).encode("utf-8") + b"\n"
+    if not data.startswith(header) or b"\r" in data or not data.endswith(b"\n") or data.endswith(b"\n\n"):
+        return None
+    invalid = []
+
+    def on_invalid(row):
+        invalid.append(row)
+        return "skip"
+
+    try:
+        arrow_table = pacsv.read_csv(
+            pa.py_buffer(data),
+            read_options=pacsv.ReadOptions(use_threads=True, block_size=1 << 24),
+            parse_options=pacsv.ParseOptions(delimiter=",", quote_char='"', double_quote=True, escape_char=False,
+                                             newlines_in_values=False, ignore_empty_lines=False,
+                                             invalid_row_handler=on_invalid),
+            convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in expected},
+                                                 strings_can_be_null=False, quoted_strings_can_be_null=False,
+                                                 check_utf8=True))
+    except (pa.ArrowInvalid, pa.ArrowKeyError, pa.ArrowNotImplementedError):
+        return None
+    if invalid or arrow_table.column_names != expected:
+        return None
+    if b'"' in data and any(
+            pc.any(pc.match_substring(arrow_table.column(n), "\n")).as_py() for n in expected):
+        return None  # a line break inside a quoted cell: one record is no longer one line
+    frame = pd.DataFrame({n: pd.Series(pd.array(arrow_table.column(n), dtype=STRING)) for n in expected})
+    if _canonical_problems(table, frame, data, table.path):
+        return None  # the slow reader will say exactly what and where
+    return RawTable(table, frame, lines=list(range(2, len(frame) + 2)))
+
+
+def _slow_parse(table: Table, data: bytes) -> RawTable:
     shown = table.path
     text, probs = decode(data, shown)
     if text is None:
@@ -147,6 +193,7 @@ def parse_bytes(table: Table, data: bytes) -> RawTable:
         return RawTable(table, None, lines=lines, problems=probs, delimiter=delim)
     frame = pd.DataFrame(rows, columns=header, dtype=object)
     frame = frame[expected] if list(header) != expected else frame
+    frame = pd.DataFrame({n: pd.Series(frame[n].tolist(), dtype=STRING) for n in expected})
     if not probs:
         probs += _canonical_problems(table, frame, data, shown)
     return RawTable(table, frame.reset_index(drop=True), lines=lines, problems=probs, delimiter=delim)
@@ -203,12 +250,12 @@ def canonical_bytes(table: Table, frame: pd.DataFrame) -> bytes:
     return buf.getvalue().encode("utf-8")
 
 
-def _sort_keys(table: Table, frame: pd.DataFrame) -> np.ndarray:
+def _sort_keys(table: Table, frame: pd.DataFrame) -> pd.Series:
     cols = list(table.primary_key)
-    keys = frame[cols[0]].astype(str)
+    keys = frame[cols[0]].astype(STRING)
     if len(cols) > 1:
-        keys = keys.str.cat([frame[c].astype(str) for c in cols[1:]], sep="\x1f")
-    return keys.to_numpy(dtype=object)
+        keys = keys.str.cat([frame[c].astype(STRING) for c in cols[1:]], sep="\x1f")
+    return keys
 
 
 def _looks_canonical(frame: pd.DataFrame, data: bytes) -> bool:
@@ -217,28 +264,54 @@ def _looks_canonical(frame: pd.DataFrame, data: bytes) -> bool:
     Reading already showed: UTF-8, no BOM, LF only, one record per line, rows in
     key order, the schema's header. What is left is quoting and the final line
     break: minimal quoting puts 2 + 2 x (inner quotes) quote characters around
-    exactly the cells that hold a comma, a quote or a line break."""
+    exactly the cells that hold a comma, a quote or a line break. A line with
+    no quote character at all is canonical already (a comma in a cell would have
+    split it), so only the lines that hold quotes are looked at."""
+    import pyarrow.compute as pc
+
+    from .arrowstr import arrow, to_bool
+
     if not data.endswith(b"\n") or data.endswith(b"\n\n"):
         return False
-    expected = 0
-    for col in frame.columns:
-        values = frame[col].astype(str)
-        needs = values.str.contains(r'[,"\n\r]', regex=True)
+    raw = np.frombuffer(data, dtype=np.uint8)
+    breaks = np.flatnonzero(raw == 10)
+    if len(breaks) != len(frame) + 1:
+        return False
+    quotes = np.flatnonzero(raw == 34)
+    if not len(quotes):
+        return True
+    lines = np.unique(np.searchsorted(breaks, quotes))  # 0 is the header
+    header_quotes = int(np.count_nonzero(quotes < breaks[0]))
+    expected = sum(2 + 2 * c.count('"') for c in frame.columns if any(ch in c for ch in ',"\n\r'))
+    if header_quotes != expected:
+        return False
+    rows = lines[lines > 0] - 1
+    sub = frame.iloc[rows]
+    for col in sub.columns:
+        cells = arrow(sub[col])
+        # Line breaks cannot be in these cells (reading refused them), so only commas and quotes count.
+        needs = to_bool(pc.match_substring(cells, ",")) | to_bool(pc.match_substring(cells, '"'))
         if needs.any():
-            expected += int(2 * needs.sum() + 2 * values[needs].str.count('"').sum())
-    header_quotes = sum(2 + 2 * c.count('"') for c in frame.columns if any(ch in c for ch in ',"\n\r'))
-    return data.count(b'"') == expected + header_quotes and data.count(b"\n") == len(frame) + 1
+            inner = pc.count_substring(cells.filter(needs), '"')
+            expected += int(2 * needs.sum() + 2 * pc.sum(inner).as_py())
+    return len(quotes) == expected
 
 
 def _canonical_problems(table: Table, frame: pd.DataFrame, data: bytes, shown: str) -> list[Problem]:
     """Form faults that only a comparison with the canonical form shows."""
     if table.primary_key and len(frame) > 1:
-        keys = _sort_keys(table, frame)
-        bad = np.flatnonzero(keys[1:] < keys[:-1])
+        import pyarrow.compute as pc
+
+        from .arrowstr import arrow, to_bool
+
+        keys = arrow(_sort_keys(table, frame)).combine_chunks()
+        # Code point order, as Python compares strings: Arrow compares UTF-8 bytes, which sort the same.
+        bad = np.flatnonzero(to_bool(pc.less(keys.slice(1), keys.slice(0, len(keys) - 1))))
         if len(bad):
             i = int(bad[0]) + 1
             return [problem("row-order", file=shown, line=i + 2, column=",".join(table.primary_key),
-                            value=keys[i].replace("\x1f", ","), detail=keys[i - 1].replace("\x1f", ","))]
+                            value=keys[i].as_py().replace("\x1f", ","),
+                            detail=keys[i - 1].as_py().replace("\x1f", ","))]
     if _looks_canonical(frame, data):
         return []
     canon = canonical_bytes(table, frame)

@@ -112,17 +112,33 @@ def check(text: str) -> str | None:
 
 
 def derive(values: pd.Series) -> pd.DataFrame:
-    """Earliest day, latest day and precision for a column of EDTF strings.
+    """Earliest day, latest day (datetime64) and precision for a column of EDTF strings.
 
-    Invalid or missing values give missing results; validation reports them.
+    Each distinct value is parsed once and the results are joined back by
+    position; invalid, empty or missing values give missing results
+    (validation reports them).
     """
-    lo, hi, pr = {}, {}, {}
-    for v in pd.unique(values.dropna()):
+    import numpy as np
+    import pyarrow.compute as pc
+
+    from . import arrowstr
+
+    arr = arrowstr.arrow(values)
+    uniques = pc.unique(arr).drop_null()
+    listed = uniques.to_pylist()
+    lo = np.full(len(listed) + 1, np.datetime64("NaT"), dtype="datetime64[D]")
+    hi = lo.copy()
+    pr = np.full(len(listed) + 1, None, dtype=object)
+    for j, v in enumerate(listed):
         try:
             s = parse(v)
         except EDTFError:
             continue
-        lo[v], hi[v], pr[v] = s.earliest, s.latest, s.precision
-    # Series.map with a dict is a hash join, not a Python call per row.
-    return pd.DataFrame({"min": values.map(lo), "max": values.map(hi), "precision": values.map(pr)},
-                        index=values.index)
+        if s.earliest:
+            lo[j] = np.datetime64(s.earliest, "D")
+        if s.latest:
+            hi[j] = np.datetime64(s.latest, "D")
+        pr[j] = s.precision
+    idx = pc.fill_null(pc.index_in(arr, value_set=uniques), len(listed)).to_numpy(zero_copy_only=False)
+    return pd.DataFrame({"min": lo[idx].astype("datetime64[s]"), "max": hi[idx].astype("datetime64[s]"),
+                         "precision": pd.array(pr[idx], dtype=arrowstr.STRING)}, index=values.index)

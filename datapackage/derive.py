@@ -127,6 +127,23 @@ def _amount_usd(aid: pd.DataFrame, rates: pd.DataFrame) -> tuple[pd.Series, pd.S
     return usd, rate_ids
 
 
+def _corroboration(citations: pd.DataFrame, column: str, keys: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """For each record key: how many distinct sources cite it, and their ids (sorted, space-separated)."""
+    pairs = citations.loc[citations[column] != "", [column, "source_id"]].drop_duplicates()
+    pairs = pairs.sort_values([column, "source_id"], kind="stable")
+    counts = pairs.groupby(column, sort=False).size()
+    # Most records have one source: their ids need no join; only the others go through Python.
+    single = (pairs[column].map(counts) == 1).to_numpy()
+    ids = pairs[single].set_index(column)["source_id"]
+    multi = pairs[~single]
+    if len(multi):
+        joined = multi.groupby(column, sort=False)["source_id"].agg(" ".join)
+        ids = pd.concat([ids, joined])
+    count = keys.map(counts).astype("Int64")
+    return (pd.Series(pd.array(count.fillna(0), dtype="Int64"), index=keys.index),
+            pd.Series(keys.map(ids), dtype="string[pyarrow]", index=keys.index))
+
+
 def derive(package: Package, typed_tables: dict) -> dict[str, ReleaseTable]:
     """Release tables from validated raw tables (``typed_tables``: name -> checks.typed.Typed)."""
     cites = typed_tables.get("citations")
@@ -147,14 +164,7 @@ def derive(package: Package, typed_tables: dict) -> dict[str, ReleaseTable]:
                 extra[f"{f.name}_max"] = pd.to_datetime(spans["max"]).astype("datetime64[s]")
                 extra[f"{f.name}_precision"] = pd.Series(spans["precision"], dtype="string")
         if name in targets and cites is not None:
-            col = targets[name]
-            c = cites.frame[[col, "source_id"]]
-            c = c[c[col] != ""]
-            grouped = c.groupby(col)["source_id"].agg(lambda s: " ".join(sorted(set(s))))
-            ids = strings[pk[0]].map(grouped)
-            extra["source_count"] = pd.array(ids.map(lambda s: len(s.split()) if isinstance(s, str) else 0),
-                                             dtype="Int64")
-            extra["source_ids"] = pd.Series(ids, dtype="string")
+            extra["source_count"], extra["source_ids"] = _corroboration(cites.frame, targets[name], strings[pk[0]])
         typed = pd.concat([typed, pd.DataFrame(extra)], axis=1) if extra else typed
         out[name] = ReleaseTable(table, release_schema(package, table), strings, typed)
     if "aid" in out and "exchange_rates" in out:

@@ -1,8 +1,9 @@
 """The timeline figure of a release: ``timeline.png`` and ``timeline.svg``.
 
-Every dated record (visits, aid, sanctions, statements, events, and any
-future table with an EDTF ``date`` and actor foreign keys) is drawn on a
-time axis from its derived ``date_min`` and ``date_max``:
+Up to ``AGGREGATE_ABOVE`` of them, every dated record (visits, aid,
+sanctions, statements, events, and any future table with an EDTF ``date``
+and actor foreign keys) is drawn on a time axis from its derived
+``date_min`` and ``date_max``:
 
 - a **bar** spans the earliest to the latest possible day, so an imprecise
   date (``1960?``, ``196X``, ``2011-12/2018-03``) is drawn as the range it
@@ -17,6 +18,24 @@ time axis from its derived ``date_min`` and ``date_max``:
 Colour and marker shape give the record type (both, so that the figure
 reads in greyscale and for colour-blind readers: the Okabe-Ito palette).
 
+**Counts, above AGGREGATE_ABOVE records.** Drawn one by one, more than a
+thousand records would be an unreadable smear, an SVG of megabytes (the release page
+embeds it) and minutes of drawing. Above ``AGGREGATE_ABOVE`` dated records
+the figure shows counts instead, on the same periods, panels and lanes: each
+lane has one strip per record type in it (its colour, and its marker shape at
+the strip's left), cut into bins of a calendar month, a quarter, a year or
+several years (the shortest still ``MIN_BIN_IN`` wide at the figure's
+scale), and a bin's opacity gives the number of records whose range of
+possible dates overlaps it, on a log scale shared by the whole figure (an
+open start or end reaches the panel edge, as its bar would). Equal
+neighbouring bins are one rectangle, so the number of drawn shapes is bounded
+by lanes x types x bins, whatever the number of records. A footnote says the
+figure shows counts and why, and how many records have an uncertain or open
+date (which the counts do not show). The records are read with column
+operations (numpy, pandas), never one by one, in either figure; for the
+counts this costs a fraction of a second per million rows, next to the fixed
+cost of drawing.
+
 **Lanes.** One lane per pair of *states* involved, not per pair of actors and
 not per record type. A person or another non-state actor counts as the state
 in ``actors.state_id`` (Kim Jong Un as North Korea, Xi Jinping as China), and
@@ -26,8 +45,8 @@ great-power relations today), whereas actor pairs grow with every new person
 and one lane per record type would hide which relation a record belongs to.
 The state in more records is named first in every pair, so the focal state
 (North Korea) leads. Lanes are ordered pairs first, then single states, each
-by number of records. Records that overlap in a lane are stacked in sub-rows,
-so none hides another.
+by number of records. In the record-level figure, records that overlap in a
+lane are stacked in sub-rows, so none hides another.
 
 **Periods.** The records fall into periods separated by long empty spans
 (the Cold War and the 2010s today). The dates are clustered: the records'
@@ -54,12 +73,14 @@ from __future__ import annotations
 
 import io
 import math
+import textwrap
 from dataclasses import dataclass
 
 import matplotlib
+import numpy as np
 import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.collections import PatchCollection
+from matplotlib.collections import PatchCollection, PolyCollection
 from matplotlib.colors import to_rgb
 from matplotlib.figure import Figure
 from matplotlib.legend_handler import HandlerBase, HandlerTuple
@@ -81,6 +102,13 @@ SPLIT_SHARE = 0.25  # ... nor one that is less than this share of its period
 MAX_PANELS = 3
 PAD_YEARS = 0.25  # kept between a period's records and its whole-year panel edges
 
+# Above this many dated records the figure shows counts, not records. Drawn one by one, about a
+# thousand records already fill MAX_AXES_IN with sub-rows too thin to tell apart and lane labels
+# that collide; each record adds one to three artists, about 0.4 kB of SVG (which the release page
+# embeds, in base64) and a few milliseconds of drawing, so 50,000 records took six minutes and
+# 17 MB. At or below it, every record keeps its own mark and SVG id.
+AGGREGATE_ABOVE = 1_000
+
 FONT = "DejaVu Sans"  # bundled with matplotlib, so the bytes do not depend on the system's fonts
 DPI = 150
 WIDTH_IN = 10.0
@@ -95,6 +123,15 @@ MIN_BAR_IN = 0.07  # ranges narrower than this are drawn as markers
 MAX_AXES_IN = 11.0  # taller than this, the rows get thinner instead
 FADE_STEPS = 14
 INK, GREY, LIGHT = "#222222", "#666666", "#E4E4E4"
+
+# counts (above AGGREGATE_ABOVE records)
+BIN_MONTHS = (1, 3, 12, 24, 60, 120, 240, 600, 1200)  # bin lengths, shortest first
+MIN_BIN_IN = 0.05  # the shortest bin that is at least this wide is used
+COUNT_ROW_IN = 0.22  # height of one strip's row
+STRIP_H = 0.8  # strip height, in rows
+MIN_ALPHA = 0.12  # opacity of a bin with one record; the fullest bin is opaque
+TYPE_MARK_IN = 0.16  # room for the record-type markers between the lane labels and the first panel
+NOTE_CHARS = 165  # the footnote is wrapped at this many characters (about 9 inches at 7.5 pt)
 
 RC = {
     "font.family": "sans-serif",
@@ -135,16 +172,53 @@ class Record:
         return self.hi if self.hi is not None else self.lo
 
 
-def _year(ts, end: bool = False) -> float | None:
-    """Decimal year of a day's start (or, with ``end``, of its end)."""
-    if ts is None or pd.isna(ts):
-        return None
-    ts = pd.Timestamp(ts)
-    if end:
-        ts = ts + pd.Timedelta(days=1)
-    first = pd.Timestamp(year=ts.year, month=1, day=1)
-    days = 366 if ts.is_leap_year else 365
-    return ts.year + (ts - first).days / days
+@dataclass
+class Dated:
+    """The dated records as columns (one entry per record, in table order), and the lanes."""
+    kind: np.ndarray  # int: index into the record types
+    pos: np.ndarray  # int: row position in its table
+    first: np.ndarray  # datetime64[D]: earliest possible day, NaT for an open start
+    last: np.ndarray  # datetime64[D]: latest possible day, NaT for an open end
+    lo: np.ndarray  # decimal years of first's start, NaN for an open start
+    hi: np.ndarray  # decimal years of last's end, NaN for an open end
+    qualified: np.ndarray  # bool: EDTF ?, ~ or %
+    lane: np.ndarray  # int: index into lanes
+    lanes: list  # lane tuples, in drawing order
+    undated: int  # records without any date
+
+    def __len__(self) -> int:
+        return len(self.kind)
+
+    @property
+    def start(self) -> np.ndarray:
+        return np.where(np.isnan(self.lo), self.hi, self.lo)
+
+    @property
+    def end(self) -> np.ndarray:
+        return np.where(np.isnan(self.hi), self.lo, self.hi)
+
+
+def _years(days: np.ndarray) -> np.ndarray:
+    """Decimal years of the starts of datetime64[D] days (NaN for NaT): the year, plus the days
+    since 1 January over the days in that year."""
+    years = days.astype("datetime64[Y]")
+    y = years.astype(np.int64) + 1970
+    leap = (y % 4 == 0) & ((y % 100 != 0) | (y % 400 == 0))
+    with np.errstate(invalid="ignore"):
+        out = y + (days - years.astype("datetime64[D]")).astype(np.int64) / np.where(leap, 366, 365)
+    return np.where(np.isnat(days), np.nan, out)
+
+
+def _days(column) -> np.ndarray:
+    """A date column as datetime64[D] (NaT where empty)."""
+    values = column.to_numpy()
+    if not np.issubdtype(values.dtype, np.datetime64):
+        values = pd.to_datetime(column).to_numpy()
+    return values.astype("datetime64[D]")
+
+
+def _texts(column) -> list[str]:
+    return [str(v) for v in column.tolist()]
 
 
 def _states(tables: dict) -> tuple[dict, dict]:
@@ -154,14 +228,12 @@ def _states(tables: dict) -> tuple[dict, dict]:
     if actors is None:
         return to_state, names
     s = actors.strings
-    cols = set(s.columns)
-    for i in range(len(s)):
-        aid = str(s["actor_id"].iat[i]) if "actor_id" in cols else ""
+    blank = [""] * len(s)
+    aids, nms, states, kinds = (_texts(s[c]) if c in s.columns else blank
+                                for c in ("actor_id", "name", "state_id", "actor_type"))
+    for aid, name, state, kind in zip(aids, nms, states, kinds):
         if not aid:
             continue
-        name = str(s["name"].iat[i]) if "name" in cols else ""
-        state = str(s["state_id"].iat[i]) if "state_id" in cols else ""
-        kind = str(s["actor_type"].iat[i]) if "actor_type" in cols else ""
         to_state[aid] = aid if kind == "state" or not state else state
         names[aid] = name or aid
     return to_state, names
@@ -183,83 +255,136 @@ def _record_types(tables: dict) -> list[tuple]:
     return out
 
 
-def _records(tables: dict, types: list[tuple], to_state: dict) -> tuple[list[Record], int]:
-    """The dated records, and the number of records without any date."""
-    records, undated = [], 0
+def _dated(tables: dict, types: list[tuple], to_state: dict) -> Dated:
+    """The dated records of every record type, as columns, with their lanes."""
+    state_id: dict[str, int] = {"": 0}  # "" is the lane of a record with no actor coded
+    parts, undated = [], 0
     for kind, (name, _label, _m, _c, actor_cols) in enumerate(types):
         rt = tables[name]
         typed, strings = rt.typed, rt.strings
         if not len(typed) or not {"date_min", "date_max"} <= set(typed.columns):
             continue
-        pk = list(getattr(rt.table, "primary_key", ()) or [])
-        for i in range(len(typed)):
-            lo = _year(typed["date_min"].iat[i])
-            hi = _year(typed["date_max"].iat[i], end=True)
-            if lo is None and hi is None:
-                undated += 1
+        first, last = _days(typed["date_min"]), _days(typed["date_max"])
+        keep = ~(np.isnat(first) & np.isnat(last))
+        undated += int(len(keep) - keep.sum())
+        pos = np.flatnonzero(keep)
+        if "date" in strings.columns:
+            qualified = strings["date"].str.contains(r"[?~%]", regex=True, na=False).to_numpy(dtype=bool)[pos]
+        else:
+            qualified = np.zeros(len(pos), dtype=bool)
+        ends = []  # per actor column: the state id of each record's actor, -1 for none
+        for col in actor_cols:
+            if col not in strings.columns:
                 continue
-            raw = str(strings["date"].iat[i]) if "date" in strings.columns else ""
-            states = []
-            for col in actor_cols:
-                actor = str(strings[col].iat[i]) if col in strings.columns else ""
+            codes, uniques = pd.factorize(strings[col])  # a missing value has code -1
+            lookup = [-1] * (len(uniques) + 1)  # ... and so the last entry
+            for j, actor in enumerate(_texts(uniques)):
                 if actor:
-                    states.append(to_state.get(actor, actor))
-            states = sorted(set(states)) or [""]  # no actor coded
-            key = "-".join(str(strings[c].iat[i]) for c in pk if c in strings.columns) or str(i)
-            gid = _svg_id(f"record-{name}-{key}")
-            records.append(Record(kind, key, gid, tuple(states), lo, hi, any(q in raw for q in "?~%")))
+                    lookup[j] = state_id.setdefault(to_state.get(actor, actor), len(state_id))
+            ends.append(np.asarray(lookup, dtype=np.int64)[codes[pos]])
+        a = ends[0] if ends else np.full(len(pos), -1, dtype=np.int64)
+        b = ends[1] if len(ends) > 1 else np.full(len(pos), -1, dtype=np.int64)
+        one = np.where(a < 0, b, np.where(b < 0, a, np.minimum(a, b)))
+        two = np.where((a >= 0) & (b >= 0) & (a != b), np.maximum(a, b), -1)
+        one = np.where(one < 0, 0, one)  # no actor: the lane ("",)
+        parts.append((np.full(len(pos), kind, dtype=np.int64), pos, first[pos], last[pos], qualified, one, two))
+    if not parts:
+        empty = np.zeros(0, dtype=np.int64)
+        none = np.zeros(0, dtype="datetime64[D]")
+        return Dated(empty, empty, none, none, np.zeros(0), np.zeros(0), np.zeros(0, dtype=bool), empty, [], undated)
+    kind, pos, first, last, qualified, one, two = (np.concatenate(c) for c in zip(*parts))
+    lane, lanes = _lanes(one, two, state_id)
+    last_end = last + np.timedelta64(1, "D")
+    return Dated(kind, pos, first, last, _years(first), _years(last_end), qualified, lane, lanes, undated)
+
+
+def _lanes(one: np.ndarray, two: np.ndarray, state_id: dict) -> tuple[np.ndarray, list[tuple]]:
+    """Each record's lane (an index), and the lanes in order: the state in more records first in
+    a pair; pairs before single states, each by number of records, then by name."""
+    name = {i: s for s, i in state_id.items()}
+    width = len(state_id) + 1
+    codes, inverse, counts = np.unique(one * width + (two + 1), return_inverse=True, return_counts=True)
+    sets = [tuple(name[int(i)] for i in (c // width, c % width - 1) if i >= 0) for c in codes.tolist()]
+    weight: dict = {}
+    for states, n in zip(sets, counts.tolist()):
+        for s in states:
+            weight[s] = weight.get(s, 0) + n
+    lanes = [tuple(sorted(states, key=lambda s: (-weight[s], s))) for states in sets]
+    count = dict(zip(lanes, counts.tolist()))
+    order = sorted(lanes, key=lambda lane: (len(lane) == 1, -count[lane], lane))
+    rank = np.asarray([order.index(lane) for lane in lanes], dtype=np.int64)
+    return rank[inverse.reshape(-1)], order
+
+
+def _records(tables: dict, types: list[tuple], dated: Dated) -> list[Record]:
+    """The dated records one by one (for the record-level figure only, so at most
+    AGGREGATE_ABOVE of them), sorted by start, end, type and key."""
+    keys = np.empty(len(dated), dtype=object)
+    for kind, (name, *_rest) in enumerate(types):
+        mine = np.flatnonzero(dated.kind == kind)
+        if not len(mine):
+            continue
+        rt = tables[name]
+        strings, pos = rt.strings, dated.pos[mine]
+        pk = [c for c in (getattr(rt.table, "primary_key", ()) or []) if c in strings.columns]
+        columns = [_texts(strings[c].iloc[pos]) for c in pk]
+        for j, i in enumerate(mine.tolist()):
+            keys[i] = "-".join(col[j] for col in columns) or str(int(pos[j]))
+    records = []
+    for i, (kind, lo, hi, qualified, lane) in enumerate(zip(dated.kind.tolist(), dated.lo.tolist(),
+                                                            dated.hi.tolist(), dated.qualified.tolist(),
+                                                            dated.lane.tolist())):
+        key = keys[i]
+        records.append(Record(kind, key, _svg_id(f"record-{types[kind][0]}-{key}"), dated.lanes[lane],
+                              None if math.isnan(lo) else lo, None if math.isnan(hi) else hi, qualified))
     records.sort(key=lambda r: (r.start, r.end, r.kind, r.key))
-    return records, undated
+    return records
 
 
 def _svg_id(text: str) -> str:
     return "".join(c if c.isascii() and (c.isalnum() or c in "-_.") else "_" for c in text)
 
 
-def _periods(records: list[Record]) -> list[tuple[float, float]]:
+def _periods(start: np.ndarray, end: np.ndarray) -> list[tuple[float, float]]:
     """Clusters of dates separated by long gaps, as (first, last) decimal years.
 
     The records' spans are merged where they overlap; then, largest gap first,
     a period is split at its largest gap while that gap is longer than
     MIN_GAP_YEARS and than SPLIT_SHARE of the period, up to MAX_PANELS periods.
     """
-    merged: list[list[float]] = []
-    for s, e in sorted((r.start, r.end) for r in records):
-        if merged and s <= merged[-1][1]:
-            merged[-1][1] = max(merged[-1][1], e)
-        else:
-            merged.append([s, e])
-    groups = [(0, len(merged) - 1)]  # periods, as index ranges into merged
+    order = np.lexsort((end, start))
+    s, e = start[order], end[order]
+    new = np.ones(len(s), dtype=bool)
+    new[1:] = s[1:] > np.maximum.accumulate(e)[:-1]  # starts after every span before it ends
+    heads = np.flatnonzero(new)
+    first, last = s[heads], np.maximum.reduceat(e, heads)  # the merged spans
+    gaps = first[1:] - last[:-1]
+    groups = [(0, len(first) - 1)]  # periods, as index ranges into the merged spans
     while len(groups) < MAX_PANELS:
         best = None  # (gap, group, split after)
         for g, (i, j) in enumerate(groups):
-            span = merged[j][1] - merged[i][0]
-            for k in range(i, j):
-                gap = merged[k + 1][0] - merged[k][1]
-                if gap > MIN_GAP_YEARS and gap > SPLIT_SHARE * span and (best is None or gap > best[0]):
-                    best = (gap, g, k)
+            span = last[j] - first[i]
+            inside = gaps[i:j]
+            ok = (inside > MIN_GAP_YEARS) & (inside > SPLIT_SHARE * span)
+            if ok.any():
+                k = i + int(np.argmax(np.where(ok, inside, -np.inf)))  # the first of the largest
+                if best is None or gaps[k] > best[0]:
+                    best = (gaps[k], g, k)
         if best is None:
             break
         _gap, g, k = best
         i, j = groups[g]
         groups[g:g + 1] = [(i, k), (k + 1, j)]
-    return [(merged[i][0], merged[j][1]) for i, j in groups]
+    return [(float(first[i]), float(last[j])) for i, j in groups]
+
+
+def _panels(start: np.ndarray, periods: list[tuple[float, float]]) -> np.ndarray:
+    """The period (panel) of each record's start."""
+    return np.searchsorted(np.asarray([a for a, _b in periods]), start, side="right") - 1
 
 
 def _panel_limits(first: float, last: float) -> tuple[int, int]:
     return math.floor(first - PAD_YEARS), math.ceil(last + PAD_YEARS)
-
-
-def _lanes(records: list[Record]) -> list[tuple]:
-    weight: dict = {}
-    for r in records:
-        for s in r.lane:
-            weight[s] = weight.get(s, 0) + 1
-    counts: dict = {}
-    for r in records:
-        r.lane = tuple(sorted(r.lane, key=lambda s: (-weight[s], s)))
-        counts[r.lane] = counts.get(r.lane, 0) + 1
-    return sorted(counts, key=lambda lane: (len(lane) == 1, -counts[lane], lane))
 
 
 def _lane_label(lane: tuple, names: dict) -> str:
@@ -365,75 +490,38 @@ def _empty_figure(title: str, subtitle: str, message: str) -> Figure:
     return fig
 
 
-def _figure(descriptor: dict, tables: dict) -> Figure:
-    title = str(descriptor.get("title") or descriptor.get("name") or "Timeline")
-    version = str(descriptor.get("version") or "")
-    types = _record_types(tables)
-    to_state, names = _states(tables)
-    records, undated = _records(tables, types, to_state)
-    n = len(records)
-    vtext = f"Version {version}: " if version else ""
-    if not records:
-        message = "No dated records in this release."
-        if undated:
-            message = f"No dated records in this release ({_count(undated, 'record')} without a date)."
-        return _empty_figure(title, f"{vtext}timeline of the dated records", message)
+# -- the parts both figures share ---------------------------------------------------------------
 
-    periods = _periods(records)
-    limits = [_panel_limits(a, b) for a, b in periods]
-    for r in records:
-        r.panel = next(i for i, (a, b) in enumerate(periods) if a <= r.start <= b)
-    lanes = _lanes(records)
-    labels = [_lane_label(lane, names) for lane in lanes]
-
-    # horizontal layout, in inches: lane labels | panel | gap | panel ...
-    fig = Figure(figsize=(WIDTH_IN, 4), dpi=DPI, facecolor="white")
-    canvas = FigureCanvasAgg(fig)
-    renderer = canvas.get_renderer()
+def _horizontal(fig: Figure, labels: list[str], limits: list[tuple[int, int]], extra: float = 0.0):
+    """Horizontal layout, in inches: lane labels | (extra) | panel | gap | panel ...
+    Returns (left, widths, scale in inches per year per panel, shared scale?, panel starts)."""
+    renderer = fig.canvas.get_renderer()
     label_in = 0.0
     for label in labels:
         probe = fig.text(0, 0, label, fontsize=8.5)
         label_in = max(label_in, probe.get_window_extent(renderer).width / DPI)
         probe.remove()
-    left, right, gap = 0.3 + label_in + 0.12, 0.3, 0.22
-    usable = WIDTH_IN - left - right - gap * (len(periods) - 1)
+    left, right, gap = 0.3 + label_in + 0.12 + extra, 0.3, 0.22
+    usable = WIDTH_IN - left - right - gap * (len(limits) - 1)
     widths = _widths([b - a for a, b in limits], usable)
     scale = [w / (b - a) for w, (a, b) in zip(widths, limits)]  # inches per year, per panel
     shared = max(scale) - min(scale) < 1e-9
     starts = [left + sum(widths[:i]) + gap * i for i in range(len(widths))]
+    return left, widths, scale, shared, starts
 
-    # sub-rows: pack each lane's records left to right, in inches along the figure
-    def extent(r: Record) -> tuple[float, float]:
-        lo_lim, hi_lim = limits[r.panel]
-        lo = lo_lim if r.lo is None else r.lo
-        hi = hi_lim if r.hi is None else r.hi
-        x0, x1 = (starts[r.panel] + (v - lo_lim) * scale[r.panel] for v in (lo, hi))
-        if r.lo is not None and r.hi is not None and x1 - x0 < MIN_BAR_IN:
-            mid = (x0 + x1) / 2
-            x0, x1 = mid - MARKER_IN / 2, mid + MARKER_IN / 2
-        return x0, x1 + SPACING_IN
 
-    rows_of = []
-    for lane in lanes:
-        ends: list[float] = []
-        for r in sorted((r for r in records if r.lane == lane), key=lambda r: (extent(r), r.kind, r.key)):
-            x0, x1 = extent(r)
-            r.row = next((i for i, e in enumerate(ends) if e <= x0), len(ends))
-            if r.row == len(ends):
-                ends.append(x1)
-            else:
-                ends[r.row] = x1
-        rows_of.append(len(ends))
+def _lane_tops(rows_of: list[int]) -> tuple[list[float], float]:
     lane_top, y = [], 0.0
     for rows in rows_of:
         lane_top.append(y)
         y += rows + 2 * LANE_PAD
-    total_rows = y
+    return lane_top, y
 
-    # vertical layout
-    row_in = min(ROW_IN, MAX_AXES_IN / total_rows)
-    axes_in = total_rows * row_in
-    top_in, bottom_in = 1.05, 1.6
+
+def _axes(fig: Figure, periods, limits, widths, scale, starts, lane_top, rows_of, total_rows, axes_in,
+          bottom_in, titles: list[str]) -> list:
+    """One axes per period, with its years, grid, lane shading and title."""
+    top_in = 1.05
     height = top_in + axes_in + bottom_in
     fig.set_size_inches(WIDTH_IN, height)
     axes = []
@@ -458,35 +546,118 @@ def _figure(descriptor: dict, tables: dict) -> Figure:
             if k % 2 == 0:
                 ax.axhspan(top, top + rows_of[k] + 2 * LANE_PAD, facecolor="#F4F4F4", linewidth=0, zorder=0)
         a, b = periods[i]
-        count = sum(1 for r in records if r.panel == i)
         first, last = math.floor(a), math.floor(b - 1e-9)
         span = f"{first}–{last}" if last > first else f"{first}"
-        ax.set_title(f"{span}  ·  {_count(count, 'record')}", loc="left", fontsize=9,
-                     fontweight="bold", color=INK, pad=5)
+        ax.set_title(f"{span}  ·  {titles[i]}", loc="left", fontsize=9, fontweight="bold", color=INK, pad=5)
         axes.append(ax)
+    return axes
 
-    for r in records:
-        y = lane_top[lanes.index(r.lane)] + LANE_PAD + r.row + 0.5
-        _draw_record(axes[r.panel], r, y, types[r.kind], limits[r.panel], scale[r.panel])
 
-    # lane labels, to the left of the first panel
+def _lane_labels(fig: Figure, axes: list, labels: list[str], x: float, lane_top, rows_of) -> None:
+    """The lane labels, right-aligned at ``x`` inches, to the left of the first panel."""
     trans = blended_transform_factory(fig.transFigure, axes[0].transData)
     for k, label in enumerate(labels):
-        axes[0].text((left - 0.12) / WIDTH_IN, lane_top[k] + LANE_PAD + rows_of[k] / 2, label, transform=trans,
+        axes[0].text(x / WIDTH_IN, lane_top[k] + LANE_PAD + rows_of[k] / 2, label, transform=trans,
                      ha="right", va="center", fontsize=8.5, color=INK, clip_on=False)
 
-    # broken-axis marks between panels
+
+def _breaks(axes: list, widths: list[float], axes_in: float) -> None:
+    """Broken-axis marks between panels."""
     d = 0.06  # inches
     for i in range(len(axes) - 1):
         for ax, x in ((axes[i], 1.0), (axes[i + 1], 0.0)):
             w, h = d / (widths[axes.index(ax)]), 2 * d / axes_in
             ax.plot([x - w, x + w], [-h, h], transform=ax.transAxes, color=INK, linewidth=0.7, clip_on=False)
 
-    # title and subtitle
+
+def _titles(fig: Figure, title: str, subtitle: str, height: float) -> None:
     x0 = 0.3 / WIDTH_IN
     fig.text(x0, 1 - 0.22 / height, title, fontsize=12, fontweight="bold", va="top")
-    fig.text(x0, 1 - 0.5 / height, f"{vtext}timeline of {_count(n, 'dated record')} in "
-             f"{_count(len(periods), 'period', words=True)}, by pair of states", fontsize=9.5, color=GREY, va="top")
+    fig.text(x0, 1 - 0.5 / height, subtitle, fontsize=9.5, color=GREY, va="top")
+
+
+def _note(to_state: dict, periods: list, shared: bool) -> str:
+    note = "A person or other actor counts as the state it belongs to." if to_state else ""
+    if len(periods) > 1:
+        note += (" The axis is broken between periods; the panels share one time scale." if shared else
+                 " The axis is broken between periods; a short period is widened to stay legible.")
+    return note.strip()
+
+
+# -- the figure ---------------------------------------------------------------------------------
+
+def _figure(descriptor: dict, tables: dict) -> Figure:
+    title = str(descriptor.get("title") or descriptor.get("name") or "Timeline")
+    version = str(descriptor.get("version") or "")
+    types = _record_types(tables)
+    to_state, names = _states(tables)
+    dated = _dated(tables, types, to_state)
+    n, undated = len(dated), dated.undated
+    vtext = f"Version {version}: " if version else ""
+    if not n:
+        message = "No dated records in this release."
+        if undated:
+            message = f"No dated records in this release ({_count(undated, 'record')} without a date)."
+        return _empty_figure(title, f"{vtext}timeline of the dated records", message)
+
+    periods = _periods(dated.start, dated.end)
+    panel = _panels(dated.start, periods)
+    lanes = dated.lanes
+    labels = [_lane_label(lane, names) for lane in lanes]
+    if n > AGGREGATE_ABOVE:
+        return _counts_figure(title, vtext, types, to_state, dated, periods, panel, labels)
+
+    records = _records(tables, types, dated)
+    for r in records:
+        r.panel = next(i for i, (a, b) in enumerate(periods) if a <= r.start <= b)
+    limits = [_panel_limits(a, b) for a, b in periods]
+
+    fig = Figure(figsize=(WIDTH_IN, 4), dpi=DPI, facecolor="white")
+    FigureCanvasAgg(fig)
+    left, widths, scale, shared, starts = _horizontal(fig, labels, limits)
+
+    # sub-rows: pack each lane's records left to right, in inches along the figure
+    def extent(r: Record) -> tuple[float, float]:
+        lo_lim, hi_lim = limits[r.panel]
+        lo = lo_lim if r.lo is None else r.lo
+        hi = hi_lim if r.hi is None else r.hi
+        x0, x1 = (starts[r.panel] + (v - lo_lim) * scale[r.panel] for v in (lo, hi))
+        if r.lo is not None and r.hi is not None and x1 - x0 < MIN_BAR_IN:
+            mid = (x0 + x1) / 2
+            x0, x1 = mid - MARKER_IN / 2, mid + MARKER_IN / 2
+        return x0, x1 + SPACING_IN
+
+    rows_of = []
+    for lane in lanes:
+        ends: list[float] = []
+        for r in sorted((r for r in records if r.lane == lane), key=lambda r: (extent(r), r.kind, r.key)):
+            x0, x1 = extent(r)
+            r.row = next((i for i, e in enumerate(ends) if e <= x0), len(ends))
+            if r.row == len(ends):
+                ends.append(x1)
+            else:
+                ends[r.row] = x1
+        rows_of.append(len(ends))
+    lane_top, total_rows = _lane_tops(rows_of)
+
+    # vertical layout
+    row_in = min(ROW_IN, MAX_AXES_IN / total_rows)
+    axes_in = total_rows * row_in
+    bottom_in = 1.6
+    per_panel = np.bincount([r.panel for r in records], minlength=len(periods)).tolist()
+    axes = _axes(fig, periods, limits, widths, scale, starts, lane_top, rows_of, total_rows, axes_in, bottom_in,
+                 [_count(c, "record") for c in per_panel])
+    height = fig.get_size_inches()[1]
+
+    for r in records:
+        y = lane_top[lanes.index(r.lane)] + LANE_PAD + r.row + 0.5
+        _draw_record(axes[r.panel], r, y, types[r.kind], limits[r.panel], scale[r.panel])
+
+    _lane_labels(fig, axes, labels, left - 0.12, lane_top, rows_of)
+    _breaks(axes, widths, axes_in)
+    x0 = 0.3 / WIDTH_IN
+    _titles(fig, title, f"{vtext}timeline of {_count(n, 'dated record')} in "
+            f"{_count(len(periods), 'period', words=True)}, by pair of states", height)
 
     # legends
     kinds = sorted({r.kind for r in records})
@@ -514,14 +685,155 @@ def _figure(descriptor: dict, tables: dict) -> Figure:
                alignment="left", handlelength=2.2, columnspacing=1.4, borderaxespad=0, borderpad=0,
                handler_map={fade: _FadeHandler(), tuple: HandlerTuple(ndivide=None, pad=0.6),
                             enc[0]: HandlerTuple(ndivide=1)})
-    note = "A person or other actor counts as the state it belongs to." if to_state else ""
-    if len(periods) > 1:
-        note += (" The axis is broken between periods; the panels share one time scale." if shared else
-                 " The axis is broken between periods; a short period is widened to stay legible.")
-    note = note.strip()
+    note = _note(to_state, periods, shared)
     if undated:
         note += f" Not shown: {_count(undated, 'record')} without a date."
     fig.text(x0, 0.12 / height, note, fontsize=7.5, color=GREY, va="bottom")
+    return fig
+
+
+# -- counts, above AGGREGATE_ABOVE records ------------------------------------------------------
+
+def _bin_months(limits: list[tuple[int, int]], scale: list[float]) -> int:
+    """The bin length, in months: the shortest in BIN_MONTHS at least MIN_BIN_IN wide in every panel."""
+    narrowest = min(scale)
+    return next((m for m in BIN_MONTHS if m / 12 * narrowest >= MIN_BIN_IN), BIN_MONTHS[-1])
+
+
+def _bin_word(months: int) -> str:
+    return {1: "month", 3: "quarter", 12: "year"}.get(months, f"{months // 12} years")
+
+
+def _months(days: np.ndarray) -> np.ndarray:
+    """Months since January of year 0, of datetime64[D] days."""
+    return days.astype("datetime64[M]").astype(np.int64) + 1970 * 12
+
+
+def _month_years(months: np.ndarray) -> np.ndarray:
+    """Decimal years of the first days of months counted from January of year 0."""
+    return _years((months - 1970 * 12).astype("datetime64[M]").astype("datetime64[D]"))
+
+
+def _alpha(count: np.ndarray, most: int) -> np.ndarray:
+    """Opacity of a bin of ``count`` records (>= 1), on a log scale up to ``most``."""
+    if most <= 1:
+        return np.ones(len(count))
+    return MIN_ALPHA + (1 - MIN_ALPHA) * np.log(count) / math.log(most)
+
+
+def _counts_figure(title: str, vtext: str, types: list[tuple], to_state: dict, dated: Dated,
+                   periods: list, panel: np.ndarray, labels: list[str]) -> Figure:
+    """The counts: per lane, record type and bin, the records whose possible dates overlap the bin."""
+    n, lanes, nkinds = len(dated), dated.lanes, len(types)
+    limits = [_panel_limits(a, b) for a, b in periods]
+    fig = Figure(figsize=(WIDTH_IN, 4), dpi=DPI, facecolor="white")
+    FigureCanvasAgg(fig)
+    left, widths, scale, shared, starts = _horizontal(fig, labels, limits, extra=TYPE_MARK_IN)
+    step = _bin_months(limits, scale)
+
+    # bins: absolute months // step; each panel holds a run of them, the panels one after another
+    lo_bin = np.asarray([(a * 12) // step for a, _b in limits], dtype=np.int64)
+    hi_bin = np.asarray([(b * 12 - 1) // step for _a, b in limits], dtype=np.int64)
+    offset = np.concatenate([[0], np.cumsum(hi_bin - lo_bin + 1)])
+    nbins = int(offset[-1])
+    lo_p, hi_p = lo_bin[panel], hi_bin[panel]  # an open start or end reaches the panel's edge
+    first_bin = np.clip(np.where(np.isnat(dated.first), lo_p, _months(dated.first) // step), lo_p, hi_p)
+    last_bin = np.where(np.isnat(dated.last), hi_p, _months(dated.last) // step)
+    last_bin = np.clip(np.maximum(last_bin, first_bin), lo_p, hi_p)
+    first_bin += offset[panel] - lo_p  # as indices into all the panels' bins
+    last_bin += offset[panel] - lo_p
+    # one strip per (lane, record type) with records; +1 at a record's first bin and -1 after its
+    # last: a running sum along the strip gives the records overlapping each bin
+    pair = dated.lane * nkinds + dated.kind
+    per_type = np.bincount(pair, minlength=len(lanes) * nkinds).reshape(len(lanes), nkinds)
+    strip_of = np.full(len(lanes) * nkinds, -1, dtype=np.int64)
+    strip_of[per_type.ravel() > 0] = np.arange(int((per_type > 0).sum()))
+    at = strip_of[pair] * (nbins + 1)
+    size = int((per_type > 0).sum()) * (nbins + 1)
+    delta = np.bincount(at + first_bin, minlength=size) - np.bincount(at + last_bin + 1, minlength=size)
+    counts = np.cumsum(delta.reshape(-1, nbins + 1), axis=1)[:, :nbins]
+    most = int(counts.max())
+
+    strips = [[k for k in range(nkinds) if per_type[lane, k]] for lane in range(len(lanes))]
+    rows_of = [len(s) for s in strips]
+    lane_top, total_rows = _lane_tops(rows_of)
+    row_in = min(COUNT_ROW_IN, MAX_AXES_IN / total_rows)
+    axes_in = total_rows * row_in
+    bottom_in = 2.0  # legends, and a footnote of up to four lines
+    per_panel = np.bincount(panel, minlength=len(periods)).tolist()
+    axes = _axes(fig, periods, limits, widths, scale, starts, lane_top, rows_of, total_rows, axes_in, bottom_in,
+                 [f"{c:,} record{'' if c == 1 else 's'}" for c in per_panel])
+    height = fig.get_size_inches()[1]
+
+    # the strips: equal neighbouring bins are one rectangle
+    trans = blended_transform_factory(fig.transFigure, axes[0].transData)
+    for lane, kinds in enumerate(strips):
+        for j, k in enumerate(kinds):
+            y = lane_top[lane] + LANE_PAD + j + 0.5
+            name, _label, marker, colour, _cols = types[k]
+            axes[0].plot([(left - 0.08) / WIDTH_IN], [y], marker=marker, markersize=MARKER_PT * 0.8,
+                         color=colour, markeredgewidth=0.5, linestyle="none", transform=trans, clip_on=False,
+                         gid=f"counts-{_svg_id(name)}-lane{lane + 1}-key")
+            for p, ax in enumerate(axes):
+                c = counts[strip_of[lane * nkinds + k], offset[p]:offset[p + 1]]
+                change = np.flatnonzero(c[1:] != c[:-1]) + 1
+                run_lo = np.concatenate([[0], change])
+                run_hi = np.concatenate([change, [len(c)]])
+                full = c[run_lo] > 0
+                if not full.any():
+                    continue
+                run_lo, run_hi, value = run_lo[full], run_hi[full], c[run_lo[full]]
+                a, b = limits[p]
+                x0 = np.clip(_month_years((run_lo + lo_bin[p]) * step), a, b)
+                x1 = np.clip(_month_years((run_hi + lo_bin[p]) * step), a, b)
+                y0, y1 = y - STRIP_H / 2, y + STRIP_H / 2
+                verts = [[(u, y0), (u, y1), (v, y1), (v, y0)] for u, v in zip(x0.tolist(), x1.tolist())]
+                rgb = to_rgb(colour)
+                ax.add_collection(PolyCollection(verts, facecolors=[(*rgb, float(al)) for al in _alpha(value, most)],
+                                                 linewidths=0, zorder=3,
+                                                 gid=f"counts-{_svg_id(name)}-lane{lane + 1}-panel{p + 1}"))
+
+    _lane_labels(fig, axes, labels, left - 0.12 - TYPE_MARK_IN, lane_top, rows_of)
+    _breaks(axes, widths, axes_in)
+    x0 = 0.3 / WIDTH_IN
+    word = _bin_word(step)
+    _titles(fig, title, f"{vtext}number of dated records per {word}, {n:,} in "
+            f"{_count(len(periods), 'period', words=True)}, by pair of states and record type", height)
+
+    # legends: record types with their totals, and the opacity scale
+    kinds = [k for k in range(nkinds) if per_type[:, k].any()]
+    handles = [(Patch(facecolor=types[k][3], edgecolor="none"),
+                Line2D([], [], marker=types[k][2], color=types[k][3], markersize=MARKER_PT * 0.8, linestyle="none",
+                       markeredgewidth=0.5)) for k in kinds]
+    type_labels = [f"{types[k][1]} ({int(per_type[:, k].sum()):,})" for k in kinds]
+    leg_y = (bottom_in - 0.42) / height
+    fig.legend(handles, type_labels, loc="upper left", bbox_to_anchor=(x0, leg_y), ncols=min(len(kinds), 6),
+               frameon=False, title="Record type (strip colour and marker)",
+               title_fontproperties={"weight": "bold", "size": 8.5}, alignment="left",
+               handler_map={tuple: HandlerTuple(ndivide=None, pad=0.6)}, handlelength=2.2, columnspacing=1.4,
+               borderaxespad=0, borderpad=0)
+    levels = [10 ** e for e in range(int(math.log10(most)) + 1) if 10 ** e * 2 <= most] + [most]
+    ramp = [Patch(facecolor=INK, alpha=float(al), edgecolor="none") for al in _alpha(np.asarray(levels), most)]
+    fig.legend(ramp, [f"{v:,}" for v in levels], loc="upper left", bbox_to_anchor=(x0, leg_y - 0.47 / height),
+               ncols=len(levels), frameon=False, title=f"Records per {word} (opacity, log scale)",
+               title_fontproperties={"weight": "bold", "size": 8.5}, alignment="left", handlelength=2.2,
+               columnspacing=1.4, borderaxespad=0, borderpad=0)
+
+    qualified = int(dated.qualified.sum())
+    open_ = int((np.isnat(dated.first) | np.isnat(dated.last)).sum())
+    unseen = []  # what the counts do not show
+    if qualified:
+        unseen.append(f"{qualified:,} {'has' if qualified == 1 else 'have'} an uncertain or approximate date")
+    if open_:
+        unseen.append(f"{open_:,} {'' if qualified else 'has ' if open_ == 1 else 'have '}an open start or end")
+    note = (f"Counts, not single records: {n:,} dated records are more than the {AGGREGATE_ABOVE:,} that are drawn "
+            f"one by one. A record counts in every {word} that its range of possible dates overlaps (an open start "
+            f"or end reaches the panel edge)" + (f"; {' and '.join(unseen)}. " if unseen else ". ")
+            + _note(to_state, periods, shared))
+    if dated.undated:
+        note += f" Not shown: {_count(dated.undated, 'record')} without a date."
+    fig.text(x0, 0.12 / height, "\n".join(textwrap.wrap(note.strip(), NOTE_CHARS)), fontsize=7.5, color=GREY,
+             va="bottom", linespacing=1.35, gid="counts-note")
     return fig
 
 

@@ -1,12 +1,15 @@
 """Load a release into pandas, typed by its schemas.
 
-``load()`` takes the latest release in ``build/``, a version published
-there, a release directory, or a release zip someone downloaded (unpacked
-with the untrusted-archive checks, into a temporary directory). The
-descriptor's shape is checked, and every file it lists against its size and
-sha256, before anything is read; a file that does not hold what its schema
-says raises LoadError (`dprk-relations verify` checks every value). Parquet
-is read when present, CSV otherwise; both give the same frames:
+``load()`` takes the latest release in ``build/``, a published version
+("1.0.0", or "latest" for the newest in the registry: from ``build/`` when it
+is there, otherwise downloaded once into the per-user cache and verified
+against the registry's sha256, see :mod:`datapackage.download`), a release
+directory, or a release zip someone downloaded (unpacked with the
+untrusted-archive checks, into a temporary directory). The descriptor's
+shape is checked, and every file it lists against its size and sha256,
+before anything is read; a file that does not hold what its schema says
+raises LoadError (`dprk-relations verify` checks every value). Parquet is
+read when present, CSV otherwise; both give the same frames:
 
 - categories: pandas Categorical with the schema's levels, ordered where the
   schema says so (labels in ``df.attrs["labels"][column]``);
@@ -60,13 +63,21 @@ def _locate(where) -> Path:
             if found is not None:
                 return found
         raise LoadError("no release found in build/ (run `dprk-relations build`, or give a path or a version)")
-    if isinstance(where, str) and VERSION.match(where) and not Path(where).exists():
-        for d in _repo_build_dirs():
-            if (d / where).is_dir():
-                return d / where
-        from .download import fetch  # a published version not built here: download it
+    if isinstance(where, str) and (where == "latest" or VERSION.match(where)) and not Path(where).exists():
+        version = where
+        if where == "latest":  # the newest published version, as the registry lists them
+            from .registry import RegistryError, read
 
-        return fetch(where)
+            try:
+                version = read().latest()
+            except RegistryError as exc:
+                raise LoadError(str(exc)) from None
+        for d in _repo_build_dirs():
+            if (d / version).is_dir():
+                return d / version
+        from .download import fetch  # a published version not built here: download it (once), verified
+
+        return fetch(version)
     path = Path(where)
     if path.is_file() and path.name == "datapackage.json":
         return path.parent
@@ -90,8 +101,10 @@ def _checked_bytes(root: Path, res: dict) -> bytes:
     digest = str(res.get("hash", ""))
     if not digest.startswith("sha256:"):
         raise LoadError(f"{res['path']}: the descriptor gives no sha256 hash, so the file cannot be checked")
-    if hashlib.sha256(data).hexdigest() != digest[7:]:
-        raise LoadError(f"{res['path']}: sha256 does not match the descriptor (corrupted or tampered)")
+    actual = hashlib.sha256(data).hexdigest()
+    if actual != digest[7:]:
+        raise LoadError(f"{res['path']}: corrupted or tampered with: datapackage.json: sha256 {digest[7:]}, "
+                        f"the file has {actual}")
     return data
 
 
@@ -193,8 +206,9 @@ def _load_dir(root: Path, prefer: str) -> Tables:
 def load(path_or_version=None, table: str | None = None, *, prefer: str = "parquet"):
     """The release's tables (name -> DataFrame), or one table by name.
 
-    ``path_or_version``: None for the latest release in build/; a version
-    ("1.0.0"); a release directory, its datapackage.json, or a release zip.
+    ``path_or_version``: None for the latest release in build/; a published
+    version ("1.0.0", or "latest"), downloaded and verified if it is not in
+    build/; a release directory, its datapackage.json, or a release zip.
     ``prefer``: "parquet" (default) or "csv"; the frames are the same.
     """
     if prefer not in ("parquet", "csv"):

@@ -17,7 +17,7 @@ from . import shape
 from .problems import Problem, problem
 
 DESCRIPTOR = "datapackage.json"
-SUPPORTED_TYPES = ("string", "integer", "number", "boolean", "date")
+SUPPORTED_TYPES = shape.FIELD_TYPES
 SLUG_PATTERN = "^[a-z0-9]+(-[a-z0-9]+)*$"
 
 

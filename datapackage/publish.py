@@ -2,10 +2,13 @@
 
 The diff against the latest published release decides the smallest bump the
 versioning rules allow; a smaller one is refused. The changelog entry is
-written from the diff, datapackage.json and CITATION.cff get the new version
-and date, and the release is built. Repository files are written first and
-the release directory last, so a release cut short can be finished with
-`dprk-relations build`.
+written from the diff, datapackage.json, CITATION.cff and .zenodo.json get the
+new version and date, the registry of published versions
+(datapackage/registry.json, when the package directory is a checkout that
+has it) gets the new archive's size and sha256, and the release is built.
+Repository files are written first (each atomically) and the release
+directory last, so a release cut short can be finished with
+`dprk-relations build`, which gives the same bytes the registry lists.
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ class ReleaseResult:
     path: Path
     changelog_entry: str
     files: dict = field(default_factory=dict)
+    repo_files: list = field(default_factory=list)  # repository files written, besides build/<version>/
 
 
 def published_versions(build_root: Path) -> list[str]:
@@ -97,7 +101,7 @@ def release(package_dir=".", bump: str | None = None, day: str | None = None, so
 
     ``strict`` (the default): every source text that is held must be found, so
     that no quote goes out unchecked."""
-    from . import citation
+    from . import citation, registry
     from .builder import build_lock, read_changelog, release_contents, release_tables, write_release
     from .formatting import write_atomic
 
@@ -135,13 +139,27 @@ def release(package_dir=".", bump: str | None = None, day: str | None = None, so
     package.descriptor["created"] = created
     changelog = _with_entry(read_changelog(package_dir), entry, published=set(versions))
     files = release_contents(package, tables, version, created, changelog)
+    archive = f"dprk-relations-{version}.zip"
+    registry_path = registry.in_package_dir(package_dir)
+    new_registry = None
+    if registry_path.is_file():  # checked before anything is written
+        try:
+            new_registry = registry.read(registry_path).with_version(version, archive, files[archive])
+        except registry.RegistryError as exc:
+            raise ReleaseRefused(str(exc)) from None
+    written = [package_dir / n for n in ("datapackage.json", "CHANGELOG.md", "CITATION.cff", ".zenodo.json")]
     # The lock first: a build/ that cannot be written, or another build, stops
     # the release before it changes anything. Then datapackage.json last: until
     # it names the new version nothing is released and `release` can simply
-    # run again; once it does, `build` finishes the job.
+    # run again (the registry accepts the same archive twice); once it does,
+    # `build` finishes the job.
     with build_lock(build_root):
         write_atomic(package_dir / "CHANGELOG.md", changelog.encode("utf-8"))
         write_atomic(package_dir / "CITATION.cff", citation.citation_cff(package.descriptor).encode("utf-8"))
+        write_atomic(package_dir / ".zenodo.json", citation.zenodo_json(package.descriptor).encode("utf-8"))
+        if new_registry is not None:
+            write_atomic(registry_path, new_registry.to_bytes())
+            written.append(registry_path)
         _write_json(package_dir / "datapackage.json", package.descriptor)
         try:
             status, path, _ = write_release(files, build_root, version)
@@ -151,4 +169,4 @@ def release(package_dir=".", bump: str | None = None, day: str | None = None, so
                 f"{exc.strerror or exc} ({exc.filename or build_root}); nothing is left half written: "
                 f"fix that, then run `dprk-relations build` to finish the release") from None
     assert status == "built", status
-    return ReleaseResult(version, bump, d, path, entry, files)
+    return ReleaseResult(version, bump, d, path, entry, files, written)

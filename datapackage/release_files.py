@@ -9,7 +9,6 @@ Arrow schema; CSV files use the canonical form of the raw files.
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import io
 import json
@@ -20,7 +19,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
+
+from . import arrowstr
 
 from .derive import ReleaseTable
 
@@ -49,34 +51,54 @@ def _fmt_number(x) -> str:
     return repr(x)
 
 
-def _column_strings(rt: ReleaseTable, field: dict) -> list[str]:
+def _column_strings(rt: ReleaseTable, field: dict) -> pa.Array:
+    """One column as the strings its CSV cells hold ("" when missing)."""
     name = field["name"]
     if name in rt.strings.columns:
-        return rt.strings[name].tolist()
+        return arrowstr.arrow(rt.strings[name]).combine_chunks()
     col = rt.typed[name]
     kind = field.get("type", "string")
-    missing = col.isna().to_numpy()
     if kind == "date":
-        vals = pd.to_datetime(col).dt.strftime("%Y-%m-%d")
+        days = pd.to_datetime(col).to_numpy(dtype="datetime64[D]")
+        cells = pc.cast(pa.array(days, type=pa.date32(), mask=col.isna().to_numpy()), pa.string())
     elif kind == "integer":
-        vals = col.astype("Int64").astype("string")
+        cells = pc.cast(pa.array(col.astype("Int64"), type=pa.int64()), pa.string())
     elif kind == "number":
-        vals = col.map(lambda v: "" if pd.isna(v) else _fmt_number(v))
+        # Python's shortest round-trip spelling, once per distinct value (few: a derived amount).
+        values = col.astype("Float64")
+        uniques = pd.unique(values.dropna())
+        spelled = {float(v): _fmt_number(v) for v in uniques}
+        cells = pa.array([None if pd.isna(v) else spelled[float(v)] for v in values.tolist()], type=pa.string()) \
+            if len(uniques) else pa.nulls(len(values), type=pa.string())
     elif kind == "boolean":
-        vals = col.map(lambda v: "" if pd.isna(v) else ("true" if v else "false"))
+        flags = pa.array(col.astype("boolean"), type=pa.bool_())
+        cells = pc.if_else(flags, "true", "false")
     else:
-        vals = col.astype("string")
-    return ["" if m else str(v) for v, m in zip(vals.tolist(), missing)]
+        cells = arrowstr.arrow(col.astype(arrowstr.STRING)).combine_chunks()
+    return pc.fill_null(cells, "")
+
+
+def _csv_cells(cells: pa.Array) -> pa.Array:
+    """Minimal quoting, as Python's csv.QUOTE_MINIMAL writes it."""
+    needs = pc.match_substring_regex(cells, r'[,"\r\n]')
+    if not pc.any(needs).as_py():
+        return cells
+    quoted = pc.binary_join_element_wise('"', pc.replace_substring(cells, '"', '""'), '"', "")
+    return pc.if_else(needs, quoted, cells)
 
 
 def csv_bytes(rt: ReleaseTable) -> bytes:
+    """The table as canonical CSV: header, rows in key order, minimal quoting, LF."""
     fields = rt.schema["fields"]
-    columns = [_column_strings(rt, f) for f in fields]
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
-    w.writerow([f["name"] for f in fields])
-    w.writerows(zip(*columns))
-    return buf.getvalue().encode("utf-8")
+    header = ",".join(_csv_cells(pa.array([f["name"] for f in fields])).to_pylist()) + "\n"
+    n = len(rt.strings)
+    if n == 0:
+        return header.encode("utf-8")
+    columns = [_csv_cells(_column_strings(rt, f)) for f in fields]
+    lines = pc.binary_join_element_wise(*columns, ",") if len(columns) > 1 else columns[0]
+    # One list holding every line, joined in one kernel call.
+    body = pc.binary_join(pa.ListArray.from_arrays(pa.array([0, n], type=pa.int32()), lines), "\n")[0].as_py()
+    return (header + body + "\n").encode("utf-8")
 
 
 def _arrow_column(field: dict, col: pd.Series) -> tuple[pa.DataType, pa.Array]:
@@ -84,14 +106,13 @@ def _arrow_column(field: dict, col: pd.Series) -> tuple[pa.DataType, pa.Array]:
     enum = (field.get("constraints") or {}).get("enum")
     mask = col.isna().to_numpy()
     if kind == "string" and enum:
-        index = {v: i for i, v in enumerate(enum)}
-        codes = np.array([-1 if m else index[v] for v, m in zip(col.tolist(), mask)], dtype="int32")
-        indices = pa.array(codes, type=pa.int32(), mask=codes < 0)
-        arr = pa.DictionaryArray.from_arrays(indices, pa.array(enum, type=pa.string()),
-                                             ordered=bool(field.get("categoriesOrdered")))
+        dictionary = pa.array([str(v) for v in enum], type=pa.string())
+        cells = arrowstr.arrow(col.astype(arrowstr.STRING)).combine_chunks()
+        indices = pc.cast(pc.index_in(cells, value_set=dictionary), pa.int32())
+        arr = pa.DictionaryArray.from_arrays(indices, dictionary, ordered=bool(field.get("categoriesOrdered")))
         return arr.type, arr
     if kind == "string":
-        return pa.string(), pa.array([None if m else str(v) for v, m in zip(col.tolist(), mask)], type=pa.string())
+        return pa.string(), arrowstr.arrow(col.astype(arrowstr.STRING)).combine_chunks()
     if kind == "integer":
         return pa.int64(), pa.array(col.astype("Int64"), type=pa.int64())
     if kind == "number":

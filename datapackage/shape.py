@@ -21,6 +21,7 @@ from .problems import Problem, problem
 
 VERSION = re.compile(r"^\d+\.\d+\.\d+$")
 SCALAR = (str, int, float, bool)
+FIELD_TYPES = ("string", "integer", "number", "boolean", "date")  # the types the engines implement
 BOUNDS = ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum")
 
 
@@ -120,6 +121,8 @@ def field_problems(f: dict, shown: str) -> list[Problem]:
     if not isinstance(ftype, str):
         bad("type", f"must be a string, not {ftype!r}")
         return out
+    if ftype not in FIELD_TYPES:
+        return out  # the field-type rule names it; what fits an unknown type is no question
     for key in ("description", "title", "x-pattern-hint", "format"):
         if key in f and not isinstance(f[key], str):
             bad(key, "must be a string")

@@ -9,19 +9,22 @@ from .csvio import RawTable, read_raw
 from .package import PackageError, load_package
 from .report import Report
 
-ENGINES = ("auto", "frictionless", "fast", "both")
+ENGINES = ("auto", "frictionless", "pandera", "fast", "both")
 # Below this many rows both engines run and cross-check each other; above it
 # the fast engine alone, because frictionless reads about 37k rows a second.
 AUTO_THRESHOLD = 50_000
 
 
 def pick_engines(engine: str, rows: int) -> tuple[str, ...]:
+    """auto: frictionless and the pandera translation cross-check each other on
+    data this project's size; above the threshold the fast engine runs alone
+    (the same checks as pandera's, without pandera)."""
     if engine not in ENGINES:
         raise ValueError(f"engine must be one of {', '.join(ENGINES)}")
     if engine == "auto":
-        return ("frictionless", "fast") if rows <= AUTO_THRESHOLD else ("fast",)
+        return ("frictionless", "pandera") if rows <= AUTO_THRESHOLD else ("fast",)
     if engine == "both":
-        return ("frictionless", "fast")
+        return ("frictionless", "pandera")
     return (engine,)
 
 
@@ -62,11 +65,15 @@ def check_package(package_dir=".", sources=None, engine: str = "auto", strict: b
 
         report.add(frictionless_engine.descriptor_problems(package))
         report.add(frictionless_engine.check(package, raws))
-    if "fast" in engines:
+    typed = {name: Typed(raw) for name, raw in raws.items() if raw.usable}
+    if "pandera" in engines:
         from .checks import pandera_engine
 
-        report.add(pandera_engine.check(package, raws))
-    typed = {name: Typed(raw) for name, raw in raws.items() if raw.usable}
+        report.add(pandera_engine.check(package, raws, typed))
+    if "fast" in engines:
+        from .checks import fast_engine
+
+        report.add(fast_engine.check(package, raws, typed))
     report.add(rules.check(typed))
     problems, notices, ev_stats = evidence.check(typed, sources, strict=strict)
     report.add(problems)

@@ -96,21 +96,26 @@ def generate(rows: int, root: Path) -> tuple[Path, Path]:
     n_visits = n_statements = rows // 4
     width = len(str(rows))
 
+    real = {t: list(csv.DictReader(open(REPO / "raw" / f"{t}.csv", encoding="utf-8"))) for t in ("visits", "statements")}
+
+    # Synthetic keys start with "zz", so they sort after the real records, which come first.
     def visits():
+        yield from real["visits"]
         for i in range(n_visits):
             kind = rng.choice([c for c in cats["visit_type"] if c != "envoy"])
-            yield {"visit_id": f"v{i:0{width}d}", "visitor_id": rng.choice(persons), "host_id": rng.choice(states),
+            yield {"visit_id": f"zzv{i:0{width}d}", "visitor_id": rng.choice(persons), "host_id": rng.choice(states),
                    "location": rng.choice(["Beijing", "Moscow", "", "Pyongyang"]), "date": DATES[i % len(DATES)],
                    "visit_type": kind, "status": rng.choice(cats["status"]),
                    "first_visit": rng.choice(["true", "false", ""]),
                    "summary": f"Synthetic visit number {i} for the benchmark.", "confidence": rng.choice(cats["confidence"])}
 
     def statements():
+        yield from real["statements"]
         for i in range(n_statements):
             speaker, addressee = rng.sample(persons, 2)
             linked = i % 3 == 0 and i < n_visits
-            yield {"statement_id": f"s{i:0{width}d}", "speaker_id": speaker, "addressee_id": addressee,
-                   "date": DATES[i % len(DATES)], "visit_id": f"v{i:0{width}d}" if linked else "",
+            yield {"statement_id": f"zzs{i:0{width}d}", "speaker_id": speaker, "addressee_id": addressee,
+                   "date": DATES[i % len(DATES)], "visit_id": f"zzv{i:0{width}d}" if linked else "",
                    "statement_type": rng.choice(cats["statement_type"]), "topic": rng.choice(cats["topic"]),
                    "summary": f"Synthetic statement number {i} for the benchmark.", "speaker_quoted": "false",
                    "confidence": rng.choice(cats["confidence"])}
@@ -118,21 +123,14 @@ def generate(rows: int, root: Path) -> tuple[Path, Path]:
     _write(root / "raw/visits.csv", _schema_fields("visits"), visits())
     _write(root / "raw/statements.csv", _schema_fields("statements"), statements())
 
-    real_cites = list(csv.DictReader(open(REPO / "raw/citations.csv", encoding="utf-8")))
-    keep = [c for c in real_cites if not c["visit_id"] and not c["statement_id"]]
-
     def citations():
-        out = list(keep)
-        for prefix, col, n in (("v", "visit_id", n_visits), ("s", "statement_id", n_statements)):
+        yield from csv.DictReader(open(REPO / "raw/citations.csv", encoding="utf-8"))
+        for prefix, col, n in (("s", "statement_id", n_statements), ("v", "visit_id", n_visits)):
             for i in range(n):
                 start = rng.randrange(0, len(text) - 200)
                 quote = text[start:start + rng.randrange(40, 120)].strip()
-                while quote[:1] in "=+-@":
-                    quote = quote[1:]
-                out.append({"citation_id": f"c{prefix}{i:0{width}d}", "source_id": "synthetic-text",
-                            col: f"{prefix}{i:0{width}d}", "evidence": quote})
-        out.sort(key=lambda r: r["citation_id"])
-        return out
+                yield {"citation_id": f"zzc{prefix}{i:0{width}d}", "source_id": "synthetic-text",
+                       col: f"zz{prefix}{i:0{width}d}", "evidence": quote}
 
     _write(root / "raw/citations.csv", _schema_fields("citations"), citations())
     return root, sources_dir

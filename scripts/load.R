@@ -30,6 +30,20 @@
 # Each column carries its field description as attr(, "description"); each
 # table carries the table's title and description.
 #
+# Download a published version (Python's `dprk-relations download` in R):
+#
+#   rel <- download_dprk_relations("1.0.0")            # or "latest"
+#
+# looks the version up in the registry of published versions
+# (datapackage/registry.json beside this script's folder, or `registry =`),
+# fetches its archive with download.file() into `dest` (default: the per-user
+# cache, $DPRK_RELATIONS_CACHE or tools::R_user_dir("dprk-relations", "cache"))
+# unless a good copy is there already, checks its size and sha256 against
+# the registry with digest (before anything is unpacked; a file that fails is
+# deleted), then loads it with load_dprk_relations(). The address is the
+# registry's url_pattern with base_url, which $DPRK_RELATIONS_BASE_URL (or
+# `base_url =`) overrides. Needs the digest package as well.
+#
 # Command line (used by the tests):
 #   Rscript scripts/load.R summary <release dir | datapackage.json | zip> <out.json>
 # writes every table's shape, column classes, levels and all values as JSON.
@@ -243,6 +257,119 @@ load_dprk_relations <- local({
     out <- lapply(tables, read_table, base = base)
     # lazy = FALSE above: everything is in memory before tmp is removed.
     stats::setNames(out, vapply(tables, function(r) r$name, ""))
+  }
+})
+
+download_dprk_relations <- local({
+
+  `%||%` <- function(x, y) if (is.null(x)) y else x
+
+  # This file's path when it is being sourced (source() keeps it in its frame as
+  # `ofile`) or run by Rscript (--file=): the registry is found beside it.
+  this_file <- (function() {
+    for (i in rev(seq_len(sys.nframe()))) {
+      f <- sys.frame(i)$ofile
+      if (is.character(f) && length(f) == 1) return(normalizePath(f))
+    }
+    arg <- grep("^--file=", commandArgs(FALSE), value = TRUE)
+    if (length(arg)) return(normalizePath(sub("^--file=", "", arg[1])))
+    NA_character_
+  })()
+  default_registry <- if (is.na(this_file)) NA_character_ else
+    file.path(dirname(dirname(this_file)), "datapackage", "registry.json")
+
+  read_registry <- function(path) {
+    if (is.na(path) || !file.exists(path)) {
+      stop("cannot find the registry of published versions (", path, "); pass ",
+           "registry = \"path/to/datapackage/registry.json\"", call. = FALSE)
+    }
+    reg <- jsonlite::read_json(path, simplifyVector = FALSE)
+    if (!is.list(reg$versions)) stop("not a registry of published versions: ", path, call. = FALSE)
+    reg
+  }
+
+  resolve_version <- function(version, reg) {
+    known <- names(reg$versions)
+    known <- known[order(numeric_version(known))]
+    if (identical(version, "latest") && length(known)) return(known[length(known)])
+    if (!(is.character(version) && length(version) == 1 && version %in% known)) {
+      stop("unknown version '", paste(version, collapse = " "), "': the published versions are ",
+           paste(known, collapse = ", "), " (or 'latest')", call. = FALSE)
+    }
+    version
+  }
+
+  archive_url <- function(reg, version, entry, base_url) {
+    if (!nzchar(base_url) && is.character(entry$url)) return(entry$url)
+    if (!nzchar(base_url)) base_url <- reg$base_url %||% ""
+    if (!nzchar(base_url)) {
+      stop("no download location is set for published releases yet: set DPRK_RELATIONS_BASE_URL ",
+           "(or base_url =) to a mirror's address", call. = FALSE)
+    }
+    url <- reg$url_pattern %||% "{base_url}/v{version}/{archive}"
+    url <- sub("{base_url}", sub("/+$", "", base_url), url, fixed = TRUE)
+    url <- gsub("{version}", version, url, fixed = TRUE)
+    gsub("{archive}", entry$archive, url, fixed = TRUE)
+  }
+
+  # NULL when the file has the registry's size and sha256, else what differs.
+  archive_problem <- function(file, entry) {
+    size <- file.size(file)
+    if (!isTRUE(size == entry$bytes)) {
+      return(paste0(format(size, scientific = FALSE), " bytes where the registry lists ",
+                    format(entry$bytes, scientific = FALSE),
+                    " (a transfer cut short, or not the published archive)"))
+    }
+    got <- digest::digest(file = file, algo = "sha256")
+    if (!identical(got, entry$sha256)) {
+      return(paste0("sha256 ", got, " where the registry lists ", entry$sha256,
+                    " (corrupted or tampered with)"))
+    }
+    NULL
+  }
+
+  function(version = "latest",
+           dest = Sys.getenv("DPRK_RELATIONS_CACHE", tools::R_user_dir("dprk-relations", "cache")),
+           base_url = Sys.getenv("DPRK_RELATIONS_BASE_URL"), registry = default_registry, quiet = FALSE) {
+    reg <- read_registry(registry)
+    version <- resolve_version(version, reg)
+    entry <- reg$versions[[version]]
+    if (!grepl("^[A-Za-z0-9][A-Za-z0-9._-]*\\.zip$", entry$archive %||% "")) {
+      stop("the registry's archive name for ", version, " is not a plain .zip file name", call. = FALSE)
+    }
+    dir.create(dest, recursive = TRUE, showWarnings = FALSE)
+    zip <- file.path(dest, entry$archive)
+    # A copy from an earlier download is checked like a new one; a bad one is fetched again.
+    if (file.exists(zip) && !is.null(archive_problem(zip, entry))) unlink(zip)
+    if (!file.exists(zip)) {
+      url <- archive_url(reg, version, entry, base_url)
+      part <- tempfile(".download-", tmpdir = dest)
+      on.exit(unlink(part), add = TRUE)
+      # download.file() reports some failures as warnings, others as errors:
+      # collect both; the size and sha256 checks below decide in any case.
+      notes <- character()
+      status <- tryCatch(withCallingHandlers(
+        utils::download.file(url, part, mode = "wb", quiet = quiet),
+        warning = function(w) {
+          notes <<- c(notes, conditionMessage(w))
+          invokeRestart("muffleWarning")
+        }), error = function(e) {
+          notes <<- c(notes, conditionMessage(e))
+          NA
+        })
+      if (!identical(as.integer(status), 0L) || !file.exists(part)) {
+        why <- if (length(notes)) paste(unique(notes), collapse = "; ") else "download.file() failed"
+        stop("could not download ", version, " from ", url, ": ", why,
+             "; check your network or DPRK_RELATIONS_BASE_URL", call. = FALSE)
+      }
+      problem <- archive_problem(part, entry)
+      if (!is.null(problem)) {
+        stop("refused ", version, " from ", url, ": ", problem, "; nothing was unpacked or kept",
+             call. = FALSE)
+      }
+      if (!file.rename(part, zip)) stop("cannot move the download into ", dest, call. = FALSE)
+    }
+    load_dprk_relations(zip)
   }
 })
 

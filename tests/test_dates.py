@@ -51,6 +51,6 @@ def test_end_before_start_is_an_order_error():
 def test_derive_works_on_columns_with_missing_and_invalid_values():
     got = dates.derive(pd.Series(["1960", None, "bad", "1960", "2018-03-25/2018-03-28"]))
     assert got["min"].isna().tolist() == [False, True, True, False, False]
-    assert got["min"].dropna().tolist() == [date(1960, 1, 1), date(1960, 1, 1), date(2018, 3, 25)]
-    assert got["max"].dropna().tolist() == [date(1960, 12, 31), date(1960, 12, 31), date(2018, 3, 28)]
+    assert got["min"].dropna().dt.date.tolist() == [date(1960, 1, 1), date(1960, 1, 1), date(2018, 3, 25)]
+    assert got["max"].dropna().dt.date.tolist() == [date(1960, 12, 31), date(1960, 12, 31), date(2018, 3, 28)]
     assert got["precision"].dropna().tolist() == ["year", "year", "day"]

@@ -200,3 +200,49 @@ def test_diff_reads_zips_and_release_directories(published):
     d = diff(old, new)
     assert d.summary() == "events ~1" and d.bump == "patch"
     assert diff(new, published.root).summary() == "no changes"
+
+
+def _with_registry(pkg, versions=None):
+    """Give the copy the registry a checkout has, listing ``versions``."""
+    from datapackage import registry
+
+    reg = registry.Registry(None, registry.DEFAULT_PATTERN, versions or {})
+    path = registry.in_package_dir(pkg.root)
+    path.parent.mkdir()
+    path.write_bytes(reg.to_bytes())
+    return path
+
+
+def test_release_adds_the_version_to_the_registry_and_keeps_zenodo_and_citation_in_step(pkg):
+    import hashlib
+
+    from datapackage import citation, registry
+
+    path = _with_registry(pkg)
+    first = release(pkg.root, day="2026-11-29")
+    add_record(pkg)
+    second = release(pkg.root, day="2026-12-01")
+    assert (first.version, second.version) == ("1.0.0", "1.1.0")
+    assert path in second.repo_files and pkg.root / ".zenodo.json" in second.repo_files
+    reg = registry.read(path)
+    assert reg.known() == ["1.0.0", "1.1.0"] and reg.base_url is None
+    for version in reg.known():
+        data = (pkg.root / "build" / version / f"dprk-relations-{version}.zip").read_bytes()
+        assert reg.versions[version] == {"archive": f"dprk-relations-{version}.zip", "bytes": len(data),
+                                         "sha256": hashlib.sha256(data).hexdigest()}
+    desc = json.loads(pkg.path("datapackage.json").read_text())
+    zenodo = json.loads(pkg.path(".zenodo.json").read_text())
+    assert pkg.path(".zenodo.json").read_text() == citation.zenodo_json(desc)
+    assert pkg.path("CITATION.cff").read_text() == citation.citation_cff(desc)
+    assert (zenodo["version"], zenodo["publication_date"]) == ("1.1.0", "2026-12-01") == (
+        desc["version"], desc["created"][:10])
+    assert zenodo["title"] == desc["title"] and zenodo["license"] == "cc-by-4.0"
+
+
+def test_release_refuses_a_version_the_registry_lists_with_another_archive(pkg):
+    _with_registry(pkg, {"1.0.0": {"archive": "dprk-relations-1.0.0.zip", "bytes": 10, "sha256": "0" * 64}})
+    before = {p.relative_to(pkg.root): p.read_bytes() for p in pkg.root.rglob("*") if p.is_file()}
+    with pytest.raises(ReleaseRefused, match="1.0.0 is already in the registry with another archive"):
+        release(pkg.root, day="2026-11-29")
+    after = {p.relative_to(pkg.root): p.read_bytes() for p in pkg.root.rglob("*") if p.is_file()}
+    assert after == before  # nothing written: no datapackage.json, CITATION.cff, .zenodo.json or build/

@@ -8,7 +8,8 @@ import json
 
 import pytest
 
-from datapackage.checks import frictionless_engine, pandera_engine
+from datapackage.checks import fast_engine, frictionless_engine, pandera_engine
+from datapackage.checks.typed import Typed
 from datapackage.package import load_package
 from datapackage.validation import read_tables
 
@@ -47,6 +48,9 @@ def engine_errors(root):
     out = {}
     for name, engine in (("frictionless", frictionless_engine), ("pandera", pandera_engine)):
         out[name] = {(p.line, p.column, p.rule) for p in engine.check(package, raws)}
+    typed = {n: Typed(r) for n, r in raws.items() if r.usable}
+    out["fast"] = {(p.line, p.column, p.rule) for p in fast_engine.check(package, raws, typed)}
+    assert out["fast"] == out["pandera"], "the fast engine must report what the pandera translation reports"
     return out
 
 

@@ -1,6 +1,7 @@
 """The timeline figure: valid PNG and SVG, the same bytes in every run and
 process, every dated record drawn, periods taken from the data, and no crash
-on empty or undated tables. Real matplotlib, real release tables."""
+on empty or undated tables; with many records, counts on the same periods and
+lanes, in a bounded number of shapes. Real matplotlib, real release tables."""
 
 from __future__ import annotations
 
@@ -15,11 +16,12 @@ import sys
 import xml.etree.ElementTree as ET
 
 import matplotlib
+import numpy as np
 import pandas as pd
 import pytest
 
-from datapackage import dates
-from datapackage.figures import timeline
+from datapackage import dates, figures
+from datapackage.figures import AGGREGATE_ABOVE, timeline
 
 from datapackage.builder import release_tables
 from datapackage.rebuild import raw_from_release
@@ -298,3 +300,104 @@ def test_empty_and_undated_tables_give_a_figure(tables):
         texts = svg_texts(out["timeline.svg"])
         assert any(t.startswith("No dated records") for t in texts), case
         assert timeline(DESC, given) == out, case
+
+
+# -- many records: counts instead of records ---------------------------------------------------
+
+def repeated(rt, times: int):
+    """The release table ``rt`` with every row ``times`` times (column operations only): copy
+    ``k`` of a row has ``-k`` appended to its key, and the same dates and actors."""
+    n = len(rt.strings)
+    take = np.tile(np.arange(n), times)
+    suffix = "-" + pd.Series(np.repeat(np.arange(times), n)).astype(str)
+    strings = rt.strings.iloc[take].reset_index(drop=True)
+    typed = rt.typed.iloc[take].reset_index(drop=True)
+    for key in rt.table.primary_key:
+        strings[key] = strings[key].astype(str) + suffix
+        typed[key] = strings[key]
+    return dataclasses.replace(rt, strings=strings, typed=typed)
+
+
+def n_dated(tables) -> int:
+    return sum(int((tables[n].typed["date_min"].notna() | tables[n].typed["date_max"].notna()).sum())
+               for n in DATED if n in tables)
+
+
+def crowded(tables, at_least: int) -> dict:
+    """The release tables with each dated table repeated so that there are ``at_least`` dated records."""
+    times = -(-at_least // n_dated(tables))
+    return {n: repeated(rt, times) if n in DATED else rt for n, rt in tables.items()}
+
+
+@pytest.fixture(scope="module")
+def crowd(tables):
+    many = crowded(tables, 60_000)
+    return many, timeline(DESC, many)
+
+
+def drawn_elements(svg: bytes) -> int:
+    """Shapes drawn in the SVG (paths and uses of defined paths)."""
+    return sum(1 for e in svg_root(svg).iter() if e.tag in (f"{SVG}path", f"{SVG}use"))
+
+
+def test_many_records_are_drawn_as_counts(tables, figure, crowd):
+    many, out = crowd
+    n = n_dated(many)
+    assert n >= 60_000 > AGGREGATE_ABOVE
+    png_chunks(out["timeline.png"])
+    ids = svg_ids(out["timeline.svg"])
+    assert not any(i.startswith("record-") for i in ids)  # no record is drawn on its own
+    assert any(i.startswith("counts-") for i in ids) and "counts-note" in ids
+    texts = svg_texts(out["timeline.svg"])
+    joined = " ".join(texts)
+    assert f"Counts, not single records: {n:,} dated records" in joined  # the footnote says why
+    assert f"{n:,} in two periods" in joined
+    # the same periods and lanes as the record-level figure of the same records
+    small = svg_texts(figure["timeline.svg"])
+    assert panel_titles(texts) == panel_titles(small) == ["1960–1969", "2011–2018"]
+    assert_years_on_every_panel(texts)
+    panel_counts = [int(t.split("·")[1].split()[0].replace(",", "")) for t in texts if re.match(r"^\d{4}.*  ·  ", t)]
+    assert sum(panel_counts) == n
+    lanes = [t for t in small if " – " in t or t.endswith("(no other state)")]
+    assert lanes and [t for t in texts if t in lanes] == lanes  # in the same order
+    for name, label in DATED.items():  # legend: "Visit (12,345)"
+        count = n_dated({name: many[name]})
+        if count:
+            assert f"{label} ({count:,})" in texts, label
+
+
+def test_counts_figure_is_deterministic_and_bounded_whatever_the_number_of_records(repo, tables, crowd,
+                                                                                   tmp_path):
+    many, out = crowd
+    assert timeline(DESC, many) == out  # same bytes on every call
+    pickled = tmp_path / "tables.pickle"
+    pickled.write_bytes(pickle.dumps(many))
+    env = {**os.environ, "PYTHONHASHSEED": "3", "TZ": "Asia/Pyongyang",
+           "PYTHONPATH": os.pathsep.join(filter(None, [str(repo), os.environ.get("PYTHONPATH")]))}
+    child = subprocess.run([sys.executable, "-c", CHILD, str(pickled)], cwd=tmp_path, text=True,
+                           capture_output=True, env=env, timeout=300)
+    assert child.returncode == 0, child.stderr
+    assert child.stdout.strip() == hashes(out)  # and in another process
+
+    # drawing one shape per record would mean 60,000 paths; twice the records draw no more
+    twice = timeline(DESC, crowded(tables, 120_000))
+    elements = drawn_elements(out["timeline.svg"])
+    assert elements < 5_000
+    assert drawn_elements(twice["timeline.svg"]) <= elements + 5  # a legend key more, at most
+    assert len(out["timeline.svg"]) < 500_000 and len(twice["timeline.svg"]) < 500_000
+
+
+def test_records_up_to_the_threshold_counts_above_it(tables, monkeypatch):
+    above = crowded(tables, AGGREGATE_ABOVE + 1)
+    ids = svg_ids(timeline(DESC, above)["timeline.svg"])
+    assert not any(i.startswith("record-") for i in ids) and "counts-note" in ids
+    # the threshold counts dated records: at it, each is drawn; one below it, counts
+    n = n_dated(tables)
+    monkeypatch.setattr(figures, "AGGREGATE_ABOVE", n)
+    ids = svg_ids(timeline(DESC, tables)["timeline.svg"])
+    assert "counts-note" not in ids and sum(i.endswith(("-day", "-range", "-fade")) for i in ids) == n
+    monkeypatch.setattr(figures, "AGGREGATE_ABOVE", n - 1)
+    out = timeline(DESC, tables)
+    ids = svg_ids(out["timeline.svg"])
+    assert "counts-note" in ids and not any(i.startswith("record-") for i in ids)
+    assert f"more than the {n - 1:,} that are drawn one by one" in " ".join(svg_texts(out["timeline.svg"]))

@@ -22,6 +22,7 @@ from playwright.sync_api import sync_playwright
 from conftest import PACKAGE_PARTS, REPO, Copy
 from datapackage.builder import build
 from datapackage.citation import citation_text
+from datapackage import page as page_module
 from datapackage.page import PREVIEW_ROWS, release_page
 
 CHROMIUM = "/usr/bin/chromium"
@@ -149,6 +150,16 @@ def page_inputs(release: Path, descriptor: dict) -> tuple[str, dict[str, bytes]]
     return files.get("codebook.md", b"").decode("utf-8"), files
 
 
+def with_rows(files: dict[str, bytes], path: str, total: int) -> tuple[dict[str, bytes], list[list[str]]]:
+    """``files`` with the CSV at ``path`` grown (or cut) to ``total`` records, keys made unique."""
+    rows = list(csv.reader(io.StringIO(files[path].decode("utf-8"), newline="")))
+    header, body = rows[0], rows[1:]
+    big = [header] + [[f"{r[0]}-{i}"] + r[1:] for i in range(total) for r in [body[i % len(body)]]]
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerows(big)
+    return {**files, path: buf.getvalue().encode("utf-8")}, big
+
+
 # -- the file itself ----------------------------------------------------------------------------
 
 class Resources(HTMLParser):
@@ -214,13 +225,8 @@ def test_table_data_is_json_that_cannot_break_out_of_its_block(release):
 
 def test_large_tables_are_capped_in_the_preview(release, descriptor, browser, open_page, tmp_path):
     codebook_md, files = page_inputs(release, descriptor)
-    rows = list(csv.reader(io.StringIO(files["data/citations.csv"].decode("utf-8"), newline="")))
-    header, body = rows[0], rows[1:]
     total = PREVIEW_ROWS + 537
-    big = [header] + [[f"{r[0]}-{i}"] + r[1:] for i in range(total) for r in [body[i % len(body)]]]
-    buf = io.StringIO()
-    csv.writer(buf, lineterminator="\n").writerows(big)
-    files["data/citations.csv"] = buf.getvalue().encode("utf-8")
+    files, big = with_rows(files, "data/citations.csv", total)
     page_bytes = release_page(descriptor, {}, codebook_md, files)
     assert release_page(descriptor, {}, codebook_md, files) == page_bytes
     block = re.search(rb'<script type="application/json" id="data-citations">(.*?)</script>', page_bytes, re.S)
@@ -235,6 +241,50 @@ def test_large_tables_are_capped_in_the_preview(release, descriptor, browser, op
     assert o.page.locator("#table-citations .count").inner_text() == f"{PREVIEW_ROWS:,} of {PREVIEW_ROWS:,} rows"
     assert f"first {PREVIEW_ROWS:,} of {total:,} rows" in o.page.locator("#table-citations .cap").inner_text()
     o.assert_clean()
+
+
+def test_a_large_table_is_previewed_from_its_first_rows_with_its_true_count(release, descriptor):
+    """20,000 rows: the page holds 1,000 of them, says 20,000, and is no bigger than with 2,000."""
+    codebook_md, files = page_inputs(release, descriptor)
+    sizes = {}
+    for total in (2_000, 20_000):
+        grown, big = with_rows(files, "data/citations.csv", total)
+        html = release_page(descriptor, {}, codebook_md, grown)
+        sizes[total] = len(html)
+        block = re.search(rb'<script type="application/json" id="data-citations">(.*?)</script>', html, re.S)
+        spec = json.loads(block.group(1))
+        assert spec["total"] == total and spec["rows"] == big[1:PREVIEW_ROWS + 1]
+        text = html.decode("utf-8")
+        assert f"first {PREVIEW_ROWS:,} of {total:,} rows" in text
+        assert f'<span class="n">{total:,}</span>' in text and f"<dt>Rows</dt><dd>{total:,}</dd>" in text
+        assert hashlib.sha256(grown["data/citations.csv"]).hexdigest() in text
+    assert sizes[20_000] < 2_000_000
+    assert abs(sizes[20_000] - sizes[2_000]) < 200  # a few digits differ; no row beyond the preview is in it
+
+
+@pytest.mark.parametrize("chunk", [1, 3, 64, 1 << 23])
+def test_row_count_is_the_csv_modules_without_parsing(monkeypatch, chunk):
+    """The count of records, read from the bytes, is what csv.reader finds, across chunk edges."""
+    monkeypatch.setattr(page_module, "COUNT_CHUNK", chunk)
+    cells = ["a", "", "x,y", 'say "hi"', "two\nlines", "crlf\r\ninside", "ü", " ", '"']
+    cases = [b"", b"h", b"h\n", b"h\n\n\n", b"h\r\n1\r\n\r\n2", b"\xef\xbb\xbfh\n1\n2\n", b"h\n1\n\n2\n3"]
+    for i in range(200):
+        rows = [[cells[(i * 7 + j * 3 + k) % len(cells)] for k in range(1 + (i + j) % 3)] for j in range(i % 9)]
+        buf = io.StringIO()
+        csv.writer(buf, lineterminator="\r\n" if i % 4 == 0 else "\n").writerows(rows)
+        text = buf.getvalue()
+        if i % 3 == 0:
+            text = text.replace("\n", "\n\n", 1)  # a blank line
+        if i % 5 == 0:
+            text = text.rstrip("\n")  # no line feed after the last record
+        cases.append(text.encode("utf-8"))
+    for data in cases:
+        reader = csv.reader(io.StringIO(data.decode("utf-8-sig"), newline=""))
+        next(reader, None)
+        expected = sum(1 for row in reader if row)
+        assert page_module._count_records(data) == expected, data
+        header, rows, total = page_module._read_csv(data, 2)
+        assert total == expected and len(rows) == min(2, expected)
 
 
 # -- in the browser -----------------------------------------------------------------------------

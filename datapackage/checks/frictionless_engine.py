@@ -19,17 +19,27 @@ from .common import CONSTRAINT_RULES, schema_problem
 V2_PACKAGE = "https://datapackage.org/profiles/2.0/datapackage.json"
 _CONSTRAINT = re.compile(r'constraint "(\w+)"')
 _ROW = re.compile(r"row at position (\d+)")
+_FK_FIELDS = re.compile(r'for "([^"]+)":')
 # frictionless 5.21 raises decimal.InvalidOperation on a signalling NaN that
 # meets a bound; a signalling NaN is a NaN for every other purpose.
 _SNAN = re.compile(r"^\s*[+-]?snan\d*\s*$", re.IGNORECASE)
 
 
+_FIELD_KEYS = ("name", "type", "format", "constraints", "trueValues", "falseValues", "missingValues",
+               "bareNumber", "groupChar", "decimalChar")
+
+
 def _clean_schema(schema: dict, keep_fks_to: set) -> dict:
-    schema = copy.deepcopy(schema)
-    schema.setdefault("$schema", "https://datapackage.org/profiles/2.0/tableschema.json")
-    schema["foreignKeys"] = [fk for fk in schema.get("foreignKeys", [])
-                             if fk.get("reference", {}).get("resource") in keep_fks_to]
-    return schema
+    """What frictionless checks rows against: no descriptions, labels or x- rules,
+    whose metadata it would otherwise validate again for every run."""
+    out = {"$schema": schema.get("$schema", "https://datapackage.org/profiles/2.0/tableschema.json"),
+           "fields": [{k: copy.deepcopy(f[k]) for k in _FIELD_KEYS if k in f} for f in schema["fields"]]}
+    for key in ("primaryKey", "missingValues"):
+        if key in schema:
+            out[key] = copy.deepcopy(schema[key])
+    out["foreignKeys"] = [copy.deepcopy(fk) for fk in schema.get("foreignKeys", [])
+                          if fk.get("reference", {}).get("resource") in keep_fks_to]
+    return out
 
 
 def descriptor_problems(package: Package) -> list:
@@ -50,7 +60,7 @@ def check(package: Package, raws: dict[str, RawTable]) -> list:
     from frictionless import Package as FPackage
 
     usable = {name: r for name, r in raws.items() if r.usable}
-    resources = []
+    resources, lookups = [], {}
     for name, raw in usable.items():
         table = raw.table
         numeric = {f.name for f in table.fields if f.type in ("number", "integer")}
@@ -58,10 +68,25 @@ def check(package: Package, raws: dict[str, RawTable]) -> list:
         for col in numeric:
             frame[col] = frame[col].map(lambda v: "NaN" if _SNAN.match(v) else v)
         rows = [table.field_names] + frame[table.field_names].values.tolist()
-        resources.append({"name": name, "type": "table", "data": rows,
-                          "schema": _clean_schema(table.schema, set(usable))})
+        schema = _clean_schema(table.schema, set(usable))
+        for fk in schema["foreignKeys"]:
+            ref = fk["reference"]
+            target = ref.get("resource") or name
+            # frictionless opens (and re-validates) the whole referenced resource for every
+            # foreign key: point it at a one-column copy of the referenced keys instead.
+            lookup = f"lookup.{target}.{'.'.join(ref['fields'])}"
+            if lookup not in lookups:
+                source = usable[target]
+                ref_fields = [source.table.field(f) for f in ref["fields"]]
+                lookups[lookup] = {"name": lookup, "type": "table",
+                                   "data": [list(ref["fields"])] + source.frame[list(ref["fields"])].values.tolist(),
+                                   "schema": {"fields": [{"name": f.name, "type": f.type} for f in ref_fields],
+                                              "missingValues": list(source.table.missing_values)}}
+            ref["resource"] = lookup
+        resources.append({"name": name, "type": "table", "data": rows, "schema": schema})
     if not resources:
         return []
+    resources += lookups.values()
     try:
         fpkg = FPackage({"$schema": V2_PACKAGE, "name": "check", "resources": resources})
         report = fpkg.validate()
@@ -70,7 +95,9 @@ def check(package: Package, raws: dict[str, RawTable]) -> list:
                         detail=f"frictionless cannot read the schemas: {type(exc).__name__}: {exc}")]
     problems = []
     for task in report.tasks:
-        raw = usable.get(task.name) or usable.get(task.resource.name if hasattr(task, "resource") else "")
+        raw = usable.get(task.name)
+        if raw is None:
+            continue  # a lookup copy: its keys are checked in their own table
         for err in task.errors:
             p = _map(err, raw)
             if p is not None:
@@ -102,9 +129,10 @@ def _map(err, raw: RawTable):
         keys = [err.cells[table.field_names.index(k)] for k in table.primary_key]
         return schema_problem("primary-key", table, None, line, ",".join(keys), first_line=first)
     if kind == "foreign-key":
-        fk = next((f for f in table.foreign_keys if all(f'"{k}"' in err.note for k in f.fields)), None)
-        if fk is None:
-            fk = table.foreign_keys[0]
+        # The note reads: for "a, b": values "x" not found in the lookup table "t" as "c"
+        m = _FK_FIELDS.match(err.note)
+        named = tuple(k.strip() for k in m.group(1).split(",")) if m else ()
+        fk = next((f for f in table.foreign_keys if f.fields == named), table.foreign_keys[0])
         value = ",".join(err.cells[table.field_names.index(k)] for k in fk.fields)
         return schema_problem("foreign-key", table, None, line, value, fk=fk)
     return problem("descriptor", file=table.path, line=line, detail=f"frictionless {kind}: {err.message}")

@@ -1,47 +1,44 @@
-"""The fast engine: Table Schemas translated to pandera, checked column-wise.
+"""Table Schemas translated to pandera, checked column-wise.
 
 ``pandera.io.from_frictionless_schema`` drops foreign keys, missing values,
 true/false values and exclusive bounds, and reads dates as strings, so the
 translation is our own: every Table Schema type and constraint becomes a
-pandera Check named after the rule it enforces. The frame pandera sees holds
-the raw strings, with missing values as nulls; each check parses the column
-with :mod:`datapackage.cast`, which reads values the way frictionless does.
+pandera Check named after the rule it enforces, wrapping the column-wise
+definitions of :mod:`.columns` (which the fast engine runs without pandera).
+The frame pandera sees holds the raw strings, with missing values as nulls;
+each check parses its column with :mod:`datapackage.cast`, which reads values
+the way frictionless does.
 """
 
 from __future__ import annotations
-
-import re
 
 import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
-from ..cast import Cast, bound_value, cast_field
+from ..cast import Cast, cast_field
 from ..csvio import RawTable
 from ..package import Field, Package, Table
-from .common import CONSTRAINT_RULES, schema_problem
-
-_BOUNDS = {
-    "minimum": np.greater_equal,
-    "maximum": np.less_equal,
-    "exclusiveMinimum": np.greater,
-    "exclusiveMaximum": np.less,
-}
+from . import columns
+from .failures import Failures
 
 
 class _Casts:
     """Parse each column once per run, however many checks read it."""
 
-    def __init__(self, table: Table):
+    def __init__(self, table: Table, typed=None):
         self.table = table
         self.cache: dict[str, Cast] = {}
+        self.typed = typed  # checks.typed.Typed of the same cells: share its parsed columns
 
     def get(self, field: Field, series: pd.Series) -> Cast:
         got = self.cache.get(field.name)
+        if got is None and self.typed is not None and len(self.typed.frame) == len(series):
+            # Missing values arrive here as nulls and there as the schema's strings: same cast.
+            got = self.cache[field.name] = self.typed.cast(field.name)
         if got is None or len(got.missing) != len(series):
-            raw = series.astype(object).where(series.notna(), self.table.missing_values[0]
-                                              if self.table.missing_values else "")
-            got = cast_field(field, raw, self.table.missing_values)
+            # Missing values arrive as nulls, which cast_field counts as missing.
+            got = cast_field(field, series, self.table.missing_values)
             self.cache[field.name] = got
         return got
 
@@ -54,40 +51,8 @@ def _check(fn, name: str) -> pa.Check:
 
 def field_checks(field: Field, casts: _Casts) -> list[pa.Check]:
     """The pandera checks for one Table Schema field (not required: that is nullable)."""
-    checks = [_check(lambda s, f=field: ~casts.get(f, s).bad, "type")]
-    c = field.constraints
-    if "enum" in c:
-        if field.type == "string":
-            allowed = [str(v) for v in c["enum"]]
-            checks.append(_check(lambda s, f=field, a=allowed: ~casts.get(f, s).ok | s.isin(a).to_numpy(), "enum"))
-        else:
-            allowed = np.array([bound_value(field, v) for v in c["enum"]])
-            checks.append(_check(lambda s, f=field, a=allowed: ~casts.get(f, s).ok | np.isin(casts.get(f, s).order, a),
-                                 "enum"))
-    if "pattern" in c and field.type == "string":
-        # frictionless compiles "^{pattern}$" and calls re.match: do the same.
-        rx = re.compile("^{0}$".format(c["pattern"]))
-        checks.append(_check(lambda s, f=field, r=rx: ~casts.get(f, s).ok | s.astype(object).map(
-            lambda v: not isinstance(v, str) or r.match(v) is not None).to_numpy(dtype=bool), "pattern"))
-    for key in ("minLength", "maxLength"):
-        if key in c and field.type == "string":
-            op = np.greater_equal if key == "minLength" else np.less_equal
-            checks.append(_check(lambda s, f=field, n=int(c[key]), op=op: ~casts.get(f, s).ok | op(
-                s.astype(object).map(lambda v: len(v) if isinstance(v, str) else 0).to_numpy(), n),
-                CONSTRAINT_RULES[key]))
-    for key, op in _BOUNDS.items():
-        if key in c and field.type in ("integer", "number", "date"):
-            limit = bound_value(field, c[key])
-
-            def bound(s, f=field, op=op, limit=limit):
-                cast = casts.get(f, s)
-                with np.errstate(invalid="ignore"):
-                    return ~cast.ok | op(cast.order, limit)
-
-            checks.append(_check(bound, CONSTRAINT_RULES[key]))
-    if c.get("unique"):
-        checks.append(_check(lambda s: s.isna().to_numpy() | ~s.duplicated(keep="first").to_numpy(), "unique"))
-    return checks
+    return [_check(lambda s, fn=fn, f=field: fn(s, casts.get(f, s)), rule)
+            for rule, fn in columns.field_checks(field)]
 
 
 def to_pandera(table: Table, casts: _Casts | None = None, references: dict | None = None) -> pa.DataFrameSchema:
@@ -98,77 +63,43 @@ def to_pandera(table: Table, casts: _Casts | None = None, references: dict | Non
     (the caller says so in the report).
     """
     casts = casts or _Casts(table)
-    columns = {
-        f.name: pa.Column(
-            dtype=None,
-            nullable=not f.required,
-            checks=field_checks(f, casts),
-            required=True,
-            name=f.name,
-        )
+    cols = {
+        f.name: pa.Column(dtype=None, nullable=not f.required, checks=field_checks(f, casts), required=True,
+                          name=f.name)
         for f in table.fields
     }
     frame_checks = []
     if table.primary_key:
-        pk = list(table.primary_key)
-        frame_checks.append(_check(
-            lambda df, pk=pk: df[pk].isna().any(axis=1).to_numpy() | ~df[pk].duplicated(keep="first").to_numpy(),
-            "primary-key"))
+        frame_checks.append(_check(lambda df: columns.primary_key(table, df), "primary-key"))
     for fk in table.foreign_keys:
         target = (references or {}).get(fk.resource)
-        if target is None:
-            continue
-        wanted = target[list(fk.reference_fields)].dropna()
-        keys = pd.MultiIndex.from_frame(wanted) if len(fk.fields) > 1 else pd.Index(wanted.iloc[:, 0])
-
-        def fk_check(df, fk=fk, keys=keys):
-            sub = df[list(fk.fields)]
-            absent = sub.isna().any(axis=1).to_numpy()
-            probe = pd.MultiIndex.from_frame(sub) if len(fk.fields) > 1 else pd.Index(sub.iloc[:, 0])
-            return absent | probe.isin(keys)
-
-        frame_checks.append(_check(fk_check, f"foreign-key:{','.join(fk.fields)}"))
-    return pa.DataFrameSchema(columns, checks=frame_checks, strict=False, coerce=False, name=table.name)
+        if target is not None:
+            frame_checks.append(_check(lambda df, fk=fk, target=target: columns.foreign_key(fk, df, target),
+                                       f"foreign-key:{','.join(fk.fields)}"))
+    return pa.DataFrameSchema(cols, checks=frame_checks, strict=False, coerce=False, name=table.name)
 
 
-def _as_nulls(raw: RawTable) -> pd.DataFrame:
-    frame = raw.frame
-    missing = list(raw.table.missing_values)
-    return frame.astype(object).where(~frame.isin(missing), None)
-
-
-def check(package: Package, raws: dict[str, RawTable]) -> list:
+def check(package: Package, raws: dict[str, RawTable], typed: dict | None = None) -> list:
     usable = {name: r for name, r in raws.items() if r.usable}
-    nulled = {name: _as_nulls(r) for name, r in usable.items()}
+    nulled = {name: columns.as_nulls(r.frame, r.table.missing_values) for name, r in usable.items()}
     problems = []
     for name, raw in usable.items():
-        table = raw.table
         frame = nulled[name]
-        casts = _Casts(table)
-        schema = to_pandera(table, casts, nulled)
+        schema = to_pandera(raw.table, _Casts(raw.table, (typed or {}).get(name)), nulled)
         try:
             schema.validate(frame, lazy=True)
             continue
         except pa.errors.SchemaErrors as exc:
-            cases = exc.failure_cases
-        problems += _to_problems(table, raw, frame, cases)
+            problems += _to_problems(raw, frame, exc.failure_cases)
     return problems
 
 
-def _first_lines(keys: pd.Series, lines) -> dict:
-    """Key -> spreadsheet row of its first occurrence."""
-    # frames carry a RangeIndex, so an index label is a row position
-    firsts = pd.Series(keys.index, index=keys.index).groupby(keys.to_numpy(), sort=False).min()
-    return {k: lines[int(i)] for k, i in firsts.items()}
-
-
-def _to_problems(table: Table, raw: RawTable, frame: pd.DataFrame, cases: pd.DataFrame) -> list:
-    out = []
-    lines = raw.lines
+def _to_problems(raw: RawTable, frame: pd.DataFrame, cases: pd.DataFrame) -> list:
+    table = raw.table
+    failures = Failures(table, frame, raw.lines)
     # Frame-level checks report one case per column of a failing row: keep one.
     cases = cases[cases["index"].notna()]
     seen = set()
-    firsts: dict = {}
     for case in cases.itertuples(index=False):
         idx = int(case.index)
         check_name = str(case.check)
@@ -178,27 +109,11 @@ def _to_problems(table: Table, raw: RawTable, frame: pd.DataFrame, cases: pd.Dat
         if marker in seen:
             continue
         seen.add(marker)
-        line = lines[idx]
         if check_name.startswith("foreign-key:"):
             fk = next(f for f in table.foreign_keys if ",".join(f.fields) == check_name.split(":", 1)[1])
-            value = ",".join(str(frame.at[idx, k]) for k in fk.fields)
-            out.append(schema_problem("foreign-key", table, None, line, value, fk=fk))
+            failures.add("foreign-key", None, [idx], fk=fk)
         elif check_name == "primary-key":
-            pk = list(table.primary_key)
-            if "pk" not in firsts:
-                keys = frame[pk].astype(str).agg(",".join, axis=1) if len(pk) > 1 else frame[pk[0]]
-                firsts["pk"] = (keys, _first_lines(keys, lines))
-            keys, first = firsts["pk"]
-            out.append(schema_problem("primary-key", table, None, line, keys.iat[idx], first_line=first[keys.iat[idx]]))
-        elif check_name == "unique":
-            field = table.field(column)
-            if column not in firsts:
-                firsts[column] = _first_lines(frame[column].dropna(), lines)
-            value = frame.at[idx, column]
-            out.append(schema_problem("unique", table, field, line, value, first_line=firsts[column][value]))
+            failures.add("primary-key", None, [idx])
         else:
-            field = table.field(column)
-            rule = "required" if check_name == "not_nullable" else check_name
-            value = None if rule == "required" else frame.at[idx, column]
-            out.append(schema_problem(rule, table, field, line, value))
-    return out
+            failures.add("required" if check_name == "not_nullable" else check_name, column, [idx])
+    return failures.problems

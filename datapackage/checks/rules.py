@@ -12,15 +12,23 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .. import dates
+from .. import arrowstr, dates
 from ..cast import canonical_spelling
 from ..problems import problem
-from ..safety import FORMULA_STARTS, PLAIN_NUMBER
+from ..safety import PLAIN_NUMBER
 from .typed import Typed
 
 
 def _rows(mask: np.ndarray) -> np.ndarray:
     return np.flatnonzero(mask)
+
+
+_FORMULA = r"^[=+\-@\t\r]"
+_FORMULA_CHARS = ["=", "+", "-", "@", "\t", "\r"]
+_SPACE_ENDS = f"^[{arrowstr.PY_SPACE}]|[{arrowstr.PY_SPACE}]$"
+# Spellings that are canonical by construction; only the others are looked at one by one.
+_CANONICAL = {"integer": r"^(0|-?[1-9][0-9]*)$", "number": r"^-?(0|[1-9][0-9]*)(\.[0-9]+)?$",
+              "date": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"}
 
 
 def global_rules(t: Typed) -> list:
@@ -30,30 +38,32 @@ def global_rules(t: Typed) -> list:
         raw = t.frame[f.name]
         cast = t.cast(f.name)
         present = ~cast.missing
-        values = raw.to_numpy(dtype=object)
-        if f.type in ("string", "integer", "number"):
-            starts = raw.str[:1].to_numpy(dtype=object)
-            bad = present & np.isin(starts, FORMULA_STARTS)
-            if f.type != "string" and bad.any():  # a number may start with - or +, if it is a plain number
-                bad &= ~raw.str.match(PLAIN_NUMBER, na=False).to_numpy()
-            for i in _rows(bad):
+        # One pass finds the rare cells that either rule concerns; the rules then look closer.
+        suspect = present & arrowstr.first_or_last_in(raw, _FORMULA_CHARS + arrowstr.PY_SPACES, arrowstr.PY_SPACES)
+        if f.type in ("string", "integer", "number") and suspect.any():
+            formula = suspect & arrowstr.search(raw, _FORMULA)
+            if f.type != "string" and formula.any():  # a number may start with - or +, if it is a plain number
+                formula &= ~arrowstr.search(raw, PLAIN_NUMBER.pattern)
+            for i in _rows(formula):
+                v = raw.iat[i]
                 out.append(problem("formula", file=table.path, line=t.lines[i], column=f.name,
-                                   value=values[i][:60], detail=repr(values[i][:1])))
-        stripped = raw.str.strip().to_numpy(dtype=object)
-        bad = present & (stripped != values)
+                                   value=v[:60], detail=repr(v[:1])))
+        bad = suspect & arrowstr.search(raw, _SPACE_ENDS) if suspect.any() else suspect
         for i in _rows(bad):
-            v = values[i]
+            v = raw.iat[i]
             where = "leading and trailing spaces" if v[:1].isspace() and v[-1:].isspace() else (
                 "leading spaces" if v[:1].isspace() else "trailing spaces")
             out.append(problem("whitespace", file=table.path, line=t.lines[i], column=f.name,
                                value=v, detail=where))
         if f.type != "string":
             ok = cast.ok & ~bad
+            if f.type in _CANONICAL:
+                ok &= ~arrowstr.search(raw, _CANONICAL[f.type])
             for v in pd.unique(raw[ok]):
                 want = canonical_spelling(f, v)
                 if want is None:
                     continue
-                for i in _rows(ok & (values == v)):
+                for i in _rows(ok & (raw == v).to_numpy(dtype=bool, na_value=False)):
                     out.append(problem("canonical-value", file=table.path, line=t.lines[i], column=f.name,
                                        value=v, expected=repr(want)))
         if f.edtf:
@@ -75,7 +85,7 @@ def _edtf(t: Typed, name: str, mask: np.ndarray) -> list:
             reason = str(exc)
         if reason is None:
             continue
-        for i in _rows(mask & (raw.to_numpy(dtype=object) == v)):
+        for i in _rows(mask & (raw == v).to_numpy(dtype=bool, na_value=False)):
             out.append(problem(rule, file=t.table.path, line=t.lines[i], column=name, value=v,
                                detail=f"{v!r}: {reason}" if rule == "date-order" else reason))
     return out
@@ -104,7 +114,7 @@ def _requires(t: Typed, decl: dict, tables: dict) -> list:
 
 
 def _condition(t: Typed, decl: dict, key: str) -> np.ndarray:
-    return t.frame[decl[key]].isin([str(v) for v in decl["in"]]).to_numpy()
+    return arrowstr.isin(t.frame[decl[key]], [str(v) for v in decl["in"]])
 
 
 def _required_if(t: Typed, decl: dict, tables: dict) -> list:
@@ -129,10 +139,15 @@ def _lookup(t: Typed, field: str, tables: dict, column: str) -> tuple[pd.Series,
     fk = next((fk for fk in t.table.foreign_keys if fk.fields == (field,)), None)
     if fk is None or fk.resource not in tables:
         return None
+    import pyarrow.compute as pc
+
     target = tables[fk.resource]
-    mapping = pd.Series(target.frame[column].to_numpy(), index=target.frame[fk.reference_fields[0]].to_numpy())
-    mapping = mapping[~mapping.index.duplicated()]
-    return t.frame[field].map(mapping), fk.resource
+    keys = arrowstr.arrow(target.frame[fk.reference_fields[0]]).combine_chunks()
+    values = arrowstr.arrow(target.frame[column]).combine_chunks()
+    # A hash join: the position of each value among the target's keys (the first, if repeated).
+    idx = pc.index_in(arrowstr.arrow(t.frame[field]), value_set=keys)
+    found = pc.take(values, idx)
+    return pd.Series(pd.array(found, dtype=arrowstr.STRING), index=t.frame.index), fk.resource
 
 
 def _actor_type(t: Typed, decl: dict, tables: dict) -> list:
@@ -142,7 +157,7 @@ def _actor_type(t: Typed, decl: dict, tables: dict) -> list:
         return []
     kinds, resource = got
     types = [str(x) for x in decl["types"]]
-    bad = ~t.cast(f).missing & kinds.notna().to_numpy() & ~kinds.isin(types).to_numpy()
+    bad = ~t.cast(f).missing & kinds.notna().to_numpy() & ~arrowstr.isin(kinds, types)
     return [problem("actor-type", file=t.table.path, line=t.lines[i], column=f, value=t.frame.at[i, f],
                     detail=f"{f} {t.frame.at[i, f]!r} is a {kinds.iat[i]}, but must be a {' or '.join(types)}",
                     expected=" or ".join(types))
@@ -198,8 +213,8 @@ def _uncited(t: Typed, decl: dict, tables: dict) -> list:
             continue
         target = tables[fk.resource]
         key = fk.reference_fields[0]
-        cited = set(t.frame[f][~t.cast(f).missing])
-        bad = ~target.frame[key].isin(cited).to_numpy()
+        cited = t.frame[f][~t.cast(f).missing]
+        bad = ~arrowstr.isin(target.frame[key], cited)
         out += [problem("uncited", file=target.table.path, line=target.lines[i], column=key,
                         value=target.frame.at[i, key]) for i in _rows(bad)]
     return out
@@ -224,10 +239,14 @@ def _supports(t: Typed, decl: dict, tables: dict) -> list:
     return out
 
 
-def _record_lookup(tables: dict, resource: str, column: str) -> tuple:
-    target = tables[resource]
+def _record_lookup(target: Typed, keys, columns: list[str]) -> dict:
+    """{key: (row position, value of each column)} for the given keys only."""
     key = target.table.primary_key[0]
-    return target, dict(zip(target.frame[key], target.frame[column]))
+    rows = np.flatnonzero(arrowstr.isin(target.frame[key], list(keys)))
+    out = {}
+    for i in rows:
+        out.setdefault(target.frame[key].iat[i], (i, *[target.frame[c].iat[i] for c in columns]))
+    return out
 
 
 def _dates_agree(t: Typed, decl: dict, tables: dict) -> list:
@@ -246,15 +265,17 @@ def _dates_agree(t: Typed, decl: dict, tables: dict) -> list:
                                detail=f"rule dates-agree needs fields {date_field!r} and {note_field!r} "
                                       f"in {fk.resource}"))
             continue
-        target, coded = _record_lookup(tables, fk.resource, date_field)
-        _, notes = _record_lookup(tables, fk.resource, note_field)
         rows = claimed & ~t.cast(target_field).missing
         by_record: dict = {}
         for i in _rows(rows):
             by_record.setdefault(t.frame.at[i, target_field], []).append(
                 (t.frame.at[i, f], t.frame.at[i, "source_id"] if "source_id" in t.frame else ""))
-        key = target.table.primary_key[0]
-        lines = dict(zip(target.frame[key], target.lines))
+        if not by_record:
+            continue
+        found = _record_lookup(target, by_record, [date_field, note_field])
+        coded = {rec: v[1] for rec, v in found.items()}
+        notes = {rec: v[2] for rec, v in found.items()}
+        lines = {rec: target.lines[v[0]] for rec, v in found.items()}
         for rec, claims in by_record.items():
             spans = {}
             for value, _src in claims:
@@ -293,15 +314,15 @@ def _instrument_cited(t: Typed, decl: dict, tables: dict) -> list:
     rx = re.compile(decl["pattern"])
     key = t.table.primary_key[0]
     named: dict = {}
-    for rec, text in zip(cites.frame[via], cites.frame[evidence]):
-        if rec:
-            for m in rx.finditer(text):
-                named.setdefault(rec, set()).add(m.group(1))
+    citing = np.flatnonzero(~cites.cast(via).missing)  # only the citations of this table's records
+    for rec, text in zip(cites.frame[via].take(citing), cites.frame[evidence].take(citing)):
+        for m in rx.finditer(text):
+            named.setdefault(rec, set()).add(m.group(1))
     out = []
-    for i, rec in enumerate(t.frame[key]):
-        numbers = named.get(rec)
-        if not numbers:
-            continue
+    keys = t.frame[key]
+    for i in np.flatnonzero(arrowstr.isin(keys, list(named))) if named else []:
+        rec = keys.iat[i]
+        numbers = named[rec]
         instrument = t.frame.at[i, f]
         if not any(n in instrument for n in numbers):
             out.append(problem("instrument-cited", file=t.table.path, line=t.lines[i], column=f, value=instrument,

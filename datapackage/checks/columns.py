@@ -1,0 +1,99 @@
+"""Every Table Schema constraint as a column-wise function: the definitions that
+the pandera translation wraps in pandera Checks and the fast engine runs directly.
+
+Each function takes the column (raw strings, missing values as nulls) and its
+:class:`~datapackage.cast.Cast`, and returns a boolean array: True where the
+cell passes. As in frictionless, a cell that is missing or not of its type
+passes every constraint but ``required`` and ``type``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+
+from .. import arrowstr
+from ..cast import Cast, bound_value
+from ..package import Field, ForeignKey, Table
+from .common import CONSTRAINT_RULES
+
+_BOUNDS = {
+    "minimum": np.greater_equal,
+    "maximum": np.less_equal,
+    "exclusiveMinimum": np.greater,
+    "exclusiveMaximum": np.less,
+}
+ColumnCheck = Callable[[pd.Series, Cast], np.ndarray]
+
+
+def field_checks(field: Field) -> list[tuple[str, ColumnCheck]]:
+    """(rule, check) for every constraint of ``field`` except ``required``."""
+    checks: list[tuple[str, ColumnCheck]] = [("type", lambda s, c: ~c.bad)]
+    con = field.constraints
+    if "enum" in con:
+        if field.type == "string":
+            allowed = [str(v) for v in con["enum"]]
+            checks.append(("enum", lambda s, c, a=allowed: ~c.ok | arrowstr.isin(s, a)))
+        else:
+            allowed = np.array([bound_value(field, v) for v in con["enum"]])
+            checks.append(("enum", lambda s, c, a=allowed: ~c.ok | np.isin(c.order, a)))
+    if "pattern" in con and field.type == "string":
+        # frictionless compiles "^{pattern}$" and calls re.match: the same, column-wise.
+        rx = "^{0}$".format(con["pattern"])
+        checks.append(("pattern", lambda s, c, rx=rx: ~c.ok | arrowstr.python_match(s, c.ok, rx)))
+    for key in ("minLength", "maxLength"):
+        if key in con and field.type == "string":
+            op = np.greater_equal if key == "minLength" else np.less_equal
+            checks.append((CONSTRAINT_RULES[key],
+                           lambda s, c, n=int(con[key]), op=op: ~c.ok | op(arrowstr.lengths(s), n)))
+    for key, op in _BOUNDS.items():
+        if key in con and field.type in ("integer", "number", "date"):
+            limit = bound_value(field, con[key])
+
+            def bound(s, c, op=op, limit=limit):
+                with np.errstate(invalid="ignore"):
+                    return ~c.ok | op(c.order, limit)
+
+            checks.append((CONSTRAINT_RULES[key], bound))
+    if con.get("unique"):
+        checks.append(("unique", lambda s, c: s.isna().to_numpy() | ~s.duplicated(keep="first").to_numpy()))
+    return checks
+
+
+def required(series: pd.Series) -> np.ndarray:
+    return series.notna().to_numpy()
+
+
+def primary_key(table: Table, frame: pd.DataFrame) -> np.ndarray:
+    """True where the row's key is complete and not seen in an earlier row."""
+    pk = list(table.primary_key)
+    return frame[pk].isna().any(axis=1).to_numpy() | ~frame[pk].duplicated(keep="first").to_numpy()
+
+
+def foreign_key(fk: ForeignKey, frame: pd.DataFrame, target: pd.DataFrame) -> np.ndarray:
+    """True where the key is incomplete or found among the target's keys."""
+    wanted = target[list(fk.reference_fields)].dropna()
+    sub = frame[list(fk.fields)]
+    absent = sub.isna().any(axis=1).to_numpy()
+    if len(fk.fields) == 1:
+        return absent | arrowstr.isin(sub.iloc[:, 0], wanted.iloc[:, 0])
+    return absent | pd.MultiIndex.from_frame(sub).isin(pd.MultiIndex.from_frame(wanted))
+
+
+def as_nulls(frame: pd.DataFrame, missing_values) -> pd.DataFrame:
+    """The cells with missing values as nulls, as the constraint checks expect."""
+    missing = list(missing_values)
+    out = {}
+    for name in frame.columns:
+        col = frame[name]
+        gone = arrowstr.isin(col, missing)
+        out[name] = col.where(~gone, None) if gone.any() else col
+    return pd.DataFrame(out, index=frame.index)
+
+
+def first_lines(keys: pd.Series, lines) -> dict:
+    """Key -> spreadsheet row of its first occurrence (frames have a RangeIndex)."""
+    firsts = pd.Series(keys.index, index=keys.index).groupby(keys.to_numpy(), sort=False).min()
+    return {k: lines[int(i)] for k, i in firsts.items()}
