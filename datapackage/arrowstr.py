@@ -107,7 +107,13 @@ def first_or_last_in(series: pd.Series, first: list[str], last: list[str]) -> np
     A byte table finds the candidates (a cell whose first byte is the first byte
     of one of ``first``, or whose last byte is the last byte of one of ``last``);
     only those few are then looked at as characters."""
-    arr = arrow(series)
+    return first_or_last_in_arrow(arrow(series), first, last)
+
+
+def first_or_last_in_arrow(arr: pa.ChunkedArray | pa.Array, first: list[str], last: list[str]) -> np.ndarray:
+    """:func:`first_or_last_in` for an Arrow string array."""
+    if isinstance(arr, pa.Array):
+        arr = pa.chunked_array([arr], type=arr.type)
     if arr.type != pa.string():
         arr = pc.cast(arr, pa.string())
     head_bytes, tail_bytes, ok = _end_bytes(arr)

@@ -54,17 +54,19 @@ def release_tables(package_dir, sources=None, engine="auto", strict=False):
 
 def release_contents(package, tables, version: str, created: str | None, changelog: str) -> dict[str, bytes]:
     """Every file of the release, as bytes, by relative path."""
+    from concurrent.futures import ThreadPoolExecutor
+
     from . import citation, release_files as rf
     from .documents import documents
-
-    from concurrent.futures import ThreadPoolExecutor
+    from .safety import check_release_csvs
 
     files: dict[str, bytes] = {}
     # Parquet encoding runs in Arrow's C++ without the GIL: it overlaps with the
-    # CSV writing, which is partly Python. Neither changes the tables.
+    # CSV writing and checking, which are partly Python. Neither changes the tables.
     with ThreadPoolExecutor(max_workers=1) as pool:
         parquet = {name: pool.submit(rf.parquet_bytes, rt, version) for name, rt in tables.items()}
         csvs = {name: rf.csv_bytes(rt) for name, rt in tables.items()}
+        check_release_csvs({f"data/{n}.csv": b for n, b in csvs.items()}, {n: rt.schema for n, rt in tables.items()})
         for name in tables:
             files[f"data/{name}.csv"] = csvs[name]
             files[f"data/{name}.parquet"] = parquet[name].result()

@@ -34,6 +34,12 @@ def guarded(fn):
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
             sys.exit(130)
+        except OSError as exc:  # the system refused: a full or read-only disk, a permission
+            if os.environ.get(DEBUG_ENV):
+                raise
+            where = f": {exc.filename}" if exc.filename else ""
+            click.echo(f"error: {exc.strerror or exc}{where}", err=True)
+            sys.exit(1)
         except Exception as exc:  # noqa: BLE001 - the last line of defence
             if os.environ.get(DEBUG_ENV):
                 raise
@@ -124,13 +130,16 @@ def build(package_dir, out, sources, strict):
     _require_package(package_dir)
     from .builder import BuildLocked
     from .builder import build as run
+    from .safety import UnsafeCell
 
     try:
         result = run(package_dir, out=out, sources=list(sources) or None, strict=strict)
-    except BuildLocked as exc:
+    except (BuildLocked, UnsafeCell) as exc:
         raise click.ClickException(str(exc)) from None
     except OSError as exc:
-        raise click.ClickException(f"cannot write the release: {exc.strerror or exc} ({exc.filename or ''})") from None
+        where = f": {exc.filename}" if exc.filename else f" (writing in {out or package_dir / 'build'})"
+        raise click.ClickException(f"build failed: {exc.strerror or exc}{where}; "
+                                   f"nothing was published and no partial release is left") from None
     if not result.ok:
         click.echo(result.report.to_text(), nl=False)
         click.echo("build stopped: nothing was written", err=True)
@@ -177,13 +186,21 @@ def release(bump, package_dir, day, sources):
     """Publish the raw data as a new version, bumped as the changes require."""
     _require_package(package_dir)
     from .builder import BuildLocked
-    from .publish import ReleaseRefused
+    from .publish import ReleaseRefused, ReleaseUnfinished
     from .publish import release as run
+    from .safety import UnsafeCell
 
     try:
         result = run(package_dir, bump=bump, day=day, sources=list(sources) or None)
-    except (ReleaseRefused, BuildLocked) as exc:
+    except (ReleaseRefused, BuildLocked, UnsafeCell) as exc:
         click.echo(f"release refused: {exc}", err=True)
+        sys.exit(1)
+    except ReleaseUnfinished as exc:
+        click.echo(f"release not finished: {exc}", err=True)
+        sys.exit(1)
+    except OSError as exc:
+        click.echo(f"release refused: cannot write {exc.filename or 'a file'}: {exc.strerror or exc}; "
+                   f"nothing was released: fix that and run `dprk-relations release` again", err=True)
         sys.exit(1)
     click.echo(f"released {result.version} ({result.bump}) in {result.path}")
     click.echo("updated " + ", ".join(str(p.relative_to(package_dir)) for p in result.repo_files))

@@ -101,12 +101,18 @@ def parse_bytes(table: Table, data: bytes) -> RawTable:
 
 def _fast_parse(table: Table, data: bytes) -> RawTable | None:
     import pyarrow as pa
+    import pyarrow.compute as pc
     import pyarrow.csv as pacsv
 
     expected = table.field_names
     header = ",".join(expected).encode("utf-8") + b"\n"
     if not data.startswith(header) or b"\r" in data or not data.endswith(b"\n") or data.endswith(b"\n\n"):
         return None
+    if not data.isascii():
+        try:
+            data.decode("utf-8")  # Arrow would fail inside its own error handler on bytes that are not UTF-8
+        except UnicodeDecodeError:
+            return None
     invalid = []
 
     def on_invalid(row):
@@ -127,6 +133,9 @@ def _fast_parse(table: Table, data: bytes) -> RawTable | None:
         return None
     if invalid or arrow_table.column_names != expected:
         return None
+    if b'"' in data and any(
+            pc.any(pc.match_substring(arrow_table.column(n), "\n")).as_py() for n in expected):
+        return None  # a line break inside a quoted cell: one record is no longer one line
     frame = pd.DataFrame({n: pd.Series(pd.array(arrow_table.column(n), dtype=STRING)) for n in expected})
     if _canonical_problems(table, frame, data, table.path):
         return None  # the slow reader will say exactly what and where
@@ -141,8 +150,10 @@ def _slow_parse(table: Table, data: bytes) -> RawTable:
     crlf = text.count("\r\n")
     if crlf or "\r" in text:
         first = text.find("\r")
+        kind = "CR LF (Windows)" if crlf else "a bare CR (old Mac)"
+        count = max(crlf, text.count("\r"))
         probs.append(problem("line-ending", file=shown, line=text.count("\n", 0, first) + 1,
-                             detail=str(max(crlf, text.count("\r")))))
+                             detail=f"{count} lines end with {kind}"))
     expected = table.field_names
     first_line = text.split("\n", 1)[0].rstrip("\r")
     delim = _sniff_delimiter(first_line, expected)
@@ -154,8 +165,8 @@ def _slow_parse(table: Table, data: bytes) -> RawTable:
         for rec in reader:
             records.append(rec)
     except csv.Error as exc:
-        probs.append(problem("unreadable", file=shown, line=reader.line_num or None,
-                             detail=f"CSV syntax: {exc} (an unbalanced double quote is the usual cause)"))
+        # The row where the broken record starts, not the line where the reader gave up.
+        probs.append(problem("csv-syntax", file=shown, line=len(records) + 1, detail=str(exc)))
         return RawTable(table, None, problems=probs, delimiter=delim)
     if not records or not any(records[0]):
         probs.append(problem("header", file=shown, line=1, detail="the file has no header row",

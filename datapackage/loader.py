@@ -5,10 +5,11 @@
 is there, otherwise downloaded once into the per-user cache and verified
 against the registry's sha256, see :mod:`datapackage.download`), a release
 directory, or a release zip someone downloaded (unpacked with the
-untrusted-archive checks, into a temporary directory). Every file it
-reads is checked against the size and sha256 in the release's
-datapackage.json first. Parquet is read when present, CSV otherwise; both
-give the same frames:
+untrusted-archive checks, into a temporary directory). The descriptor's
+shape is checked, and every file it lists against its size and sha256,
+before anything is read; a file that does not hold what its schema says
+raises LoadError (`dprk-relations verify` checks every value). Parquet is
+read when present, CSV otherwise; both give the same frames:
 
 - categories: pandas Categorical with the schema's levels, ordered where the
   schema says so (labels in ``df.attrs["labels"][column]``);
@@ -25,6 +26,7 @@ import tempfile
 from pathlib import Path
 
 import pandas as pd
+from pyarrow import ArrowException
 
 VERSION = re.compile(r"^\d+\.\d+\.\d+$")
 
@@ -97,8 +99,12 @@ def _checked_bytes(root: Path, res: dict) -> bytes:
     if "bytes" in res and len(data) != res["bytes"]:
         raise LoadError(f"{res['path']}: {len(data)} bytes, the descriptor says {res['bytes']}")
     digest = str(res.get("hash", ""))
-    if digest.startswith("sha256:") and hashlib.sha256(data).hexdigest() != digest[7:]:
-        raise LoadError(f"{res['path']}: sha256 does not match the descriptor (corrupted or tampered)")
+    if not digest.startswith("sha256:"):
+        raise LoadError(f"{res['path']}: the descriptor gives no sha256 hash, so the file cannot be checked")
+    actual = hashlib.sha256(data).hexdigest()
+    if actual != digest[7:]:
+        raise LoadError(f"{res['path']}: corrupted or tampered with: datapackage.json: sha256 {digest[7:]}, "
+                        f"the file has {actual}")
     return data
 
 
@@ -137,7 +143,11 @@ def _frame(root: Path, res: dict, parquet: dict | None) -> pd.DataFrame:
     if parquet is not None:
         import pyarrow.parquet as pq
 
-        table = pq.read_table(io.BytesIO(_checked_bytes(root, parquet)))
+        data = _checked_bytes(root, parquet)
+        try:
+            table = pq.read_table(io.BytesIO(data))
+        except (ArrowException, OSError, ValueError) as exc:  # the bytes are in memory: OSError is corruption
+            raise LoadError(f"{parquet.get('path')}: not a readable Parquet file ({str(exc)[:200]})") from None
         raw = table.to_pandas(types_mapper=None, date_as_object=False, strings_to_categorical=False)
         for f in fields:  # dictionary columns arrive as categoricals: back to plain values first
             if isinstance(raw[f["name"]].dtype, pd.CategoricalDtype):
@@ -159,18 +169,35 @@ def _frame(root: Path, res: dict, parquet: dict | None) -> pd.DataFrame:
 
 
 def _load_dir(root: Path, prefer: str) -> Tables:
+    from .package import PackageError, load_package
+
     try:
+        load_package(root)  # the descriptor's shape, paths and schemas, before anything relies on them
         desc = json.loads((root / "datapackage.json").read_text(encoding="utf-8"))
-        resources = desc["resources"]
-    except (OSError, ValueError, KeyError) as exc:
+    except PackageError as exc:
+        why = "; ".join(f"{p.file}{f' [{p.column}]' if p.column else ''}: {p.message}" for p in exc.problems[:3])
+        raise LoadError(f"{root}: not a usable release: {why}") from None
+    except (OSError, ValueError) as exc:
         raise LoadError(f"{root}: not a release (cannot read datapackage.json: {exc})") from None
-    parquets = {r["name"].removesuffix("-parquet"): r for r in resources if r.get("format") == "parquet"}
+    resources = desc["resources"]
+    for res in resources:  # a release is whole or refused: every file, not only those read
+        _checked_bytes(root, res)
+    parquets = {r["name"].removesuffix("-parquet"): r for r in resources
+                if isinstance(r, dict) and isinstance(r.get("name"), str) and r.get("format") == "parquet"}
     tables = Tables()
     tables.descriptor = desc
     for res in resources:
         if res.get("type") == "table" and isinstance(res.get("schema"), dict):
             pq_res = parquets.get(res["name"]) if prefer == "parquet" else None
-            tables[res["name"]] = _frame(root, res, pq_res)
+            try:
+                tables[res["name"]] = _frame(root, res, pq_res)
+            except LoadError:
+                raise
+            except (ValueError, TypeError, KeyError, IndexError, OverflowError, ArrowException) as exc:
+                # The hashes matched, so the release says what it means, and it is not what its schema says.
+                raise LoadError(f"{res.get('path')}: does not hold what its schema describes "
+                                f"({type(exc).__name__}: {str(exc)[:200]}); `dprk-relations verify` "
+                                f"says more") from None
     if not tables:
         raise LoadError(f"{root}: the release has no tables")
     return tables
@@ -190,11 +217,18 @@ def load(path_or_version=None, table: str | None = None, *, prefer: str = "parqu
     if root.is_file():
         from .archive import UnsafeArchive, extract_release
 
-        with tempfile.TemporaryDirectory(prefix="dprk-load-") as tmp:
+        try:
+            scratch = tempfile.TemporaryDirectory(prefix="dprk-load-")
+        except OSError as exc:
+            raise LoadError(f"{root}: cannot unpack it into a temporary directory: {exc.strerror or exc}") from None
+        with scratch as tmp:
             try:
                 inner = extract_release(root, Path(tmp))
             except UnsafeArchive as exc:
                 raise LoadError(f"{root}: refused: {exc}") from None
+            except OSError as exc:
+                raise LoadError(f"{root}: cannot unpack it into a temporary directory "
+                                f"({tempfile.gettempdir()}): {exc.strerror or exc}") from None
             tables = _load_dir(inner, prefer)
     else:
         tables = _load_dir(root, prefer)

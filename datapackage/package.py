@@ -13,10 +13,11 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from . import shape
 from .problems import Problem, problem
 
 DESCRIPTOR = "datapackage.json"
-SUPPORTED_TYPES = ("string", "integer", "number", "boolean", "date")
+SUPPORTED_TYPES = shape.FIELD_TYPES
 SLUG_PATTERN = "^[a-z0-9]+(-[a-z0-9]+)*$"
 
 
@@ -132,13 +133,17 @@ def safe_relpath(rel, root: Path) -> tuple[Path | None, str]:
 
 def read_json(path: Path, shown: str) -> tuple[object | None, list[Problem]]:
     try:
-        text = path.read_bytes().decode("utf-8")
+        data = path.read_bytes()
     except FileNotFoundError:
         return None, [problem("missing-file", file=shown, detail=f"{shown} does not exist")]
-    except UnicodeDecodeError as exc:
-        return None, [problem("json", file=shown, detail=f"not UTF-8 ({exc.reason})")]
     except OSError as exc:
         return None, [problem("unreadable", file=shown, detail=exc.strerror or str(exc))]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        bad = data[exc.start:exc.end]
+        return None, [problem("encoding", file=shown, line=data.count(b"\n", 0, exc.start) + 1,
+                              value=bad.hex(" "), detail=exc.reason)]
     try:
         return json.loads(text), []
     except json.JSONDecodeError as exc:
@@ -220,11 +225,21 @@ def _table(res: dict, index: int, root: Path) -> tuple[Table | None, list[Proble
     if not isinstance(schema, dict) or not isinstance(schema.get("fields"), list):
         return None, probs + [problem("descriptor", file=shown, column=f"{name}.schema",
                                       detail=f"resource {name!r} has no schema with a list of fields")]
+    sprobs = shape.schema_problems(schema, shown)
+    if sprobs:
+        return None, probs + sprobs
     missing = tuple(schema.get("missingValues", [""]))
     fields, names = [], set()
+    declared = {f["name"]: f.get("type", "string") for f in schema["fields"]
+                if isinstance(f, dict) and isinstance(f.get("name"), str)}
     for fdesc in schema["fields"]:
         if not isinstance(fdesc, dict):
             probs.append(problem("descriptor", file=shown, detail=f"a field of {name!r} is not an object"))
+            continue
+        fprobs = shape.field_problems(fdesc, shown) if isinstance(fdesc.get("name"), str) else []
+        if fprobs:
+            probs += fprobs
+            names.add(fdesc["name"])
             continue
         f, fprobs = _field(fdesc, shown, missing)
         probs += fprobs
@@ -239,7 +254,7 @@ def _table(res: dict, index: int, root: Path) -> tuple[Table | None, list[Proble
     for k in pk:
         if k not in names:
             probs.append(problem("descriptor", file=shown, column=k, detail=f"primary key field {k!r} is not a field"))
-        elif not next(f for f in fields if f.name == k).required:
+        elif not next((f.required for f in fields if f.name == k), True):
             probs.append(problem("descriptor", file=shown, column=k,
                                  detail=f"primary key field {k!r} must have constraints.required true"))
     fks = []
@@ -258,13 +273,7 @@ def _table(res: dict, index: int, root: Path) -> tuple[Table | None, list[Proble
         probs.append(problem("descriptor", file=shown, column="x-rules", detail="x-rules must be a list of objects"))
         rules = []
     for decl in rules:
-        named = [decl[k] for k in ("field", "start", "end", "requires", "if", "unless", "visit") if k in decl]
-        named += list(decl.get("fields", [])) if isinstance(decl.get("fields"), list) else []
-        named += list(decl.get("targets", {})) if isinstance(decl.get("targets"), (list, dict)) else []
-        for ref in named:
-            if ref not in names:
-                probs.append(problem("descriptor", file=shown, column=str(ref),
-                                     detail=f"rule {decl.get('rule')!r} names unknown field {ref!r}"))
+        probs += shape.rule_problems(decl, declared, shown)
     rules = tuple(rules)
     table = Table(
         name=name,
@@ -291,6 +300,7 @@ def load_package(root=".") -> Package:
         raise PackageError(probs)
     if not isinstance(desc, dict) or not isinstance(desc.get("resources"), list) or not desc["resources"]:
         raise PackageError([problem("descriptor", file=DESCRIPTOR, detail="the descriptor needs a non-empty 'resources' list")])
+    probs += shape.package_problems(desc, DESCRIPTOR)
     tables: dict[str, Table] = {}
     for i, res in enumerate(desc["resources"]):
         if not isinstance(res, dict):
@@ -321,6 +331,8 @@ def load_package(root=".") -> Package:
                     if rf not in tables[fk.resource].field_names:
                         probs.append(problem("descriptor", file=t.schema_path or DESCRIPTOR, column=",".join(fk.fields),
                                              detail=f"foreign key points to unknown field {fk.resource}.{rf}"))
+    if not probs:
+        probs += shape.cross_problems(tables)
     if probs:
         raise PackageError(probs)
     return Package(root=root, descriptor=desc, tables=tables)

@@ -28,7 +28,8 @@ def _rule(slug, family, title, template, fix, form_only=False):
 
 # -- descriptor: datapackage.json and schemas/*.json ------------------------
 _rule("descriptor", "descriptor", "Invalid descriptor", "{detail}",
-      "Correct the descriptor; `frictionless validate datapackage.json` shows the same problem.")
+      "Correct the member named, as the message says (`frictionless validate datapackage.json` checks the "
+      "descriptor against the Data Package specification).")
 _rule("json", "descriptor", "Invalid JSON", "not valid JSON: {detail}",
       "Fix the JSON syntax at the line shown (a missing comma or quote is the usual cause).")
 _rule("unsafe-path", "descriptor", "Path outside the package",
@@ -50,7 +51,7 @@ _rule("bom", "form", "Byte-order mark",
       "the file starts with a UTF-8 byte-order mark (BOM)",
       "Run `dprk-relations fmt` to remove it.", form_only=True)
 _rule("line-ending", "form", "Windows line endings",
-      "{detail} lines end with CR LF (Windows) instead of LF; first at this line",
+      "{detail} instead of LF; first at this line",
       "Run `dprk-relations fmt` to rewrite the line endings.", form_only=True)
 _rule("delimiter", "form", "Wrong delimiter",
       "cells are separated by {value!r}, not by commas",
@@ -68,6 +69,10 @@ _rule("extra-cell", "form", "Extra cell",
 _rule("missing-cell", "form", "Missing cell",
       "the row has {detail} cells but the header has {expected}",
       "Add the missing cells (empty ones are written as nothing between two commas).")
+_rule("csv-syntax", "form", "CSV syntax error",
+      "the record starting on this line cannot be read as CSV: {detail}",
+      "Look for an unbalanced double quote in this record: a cell that holds a comma, a quote or a line "
+      "break is enclosed in double quotes, and a quote inside it is written twice (\"\").")
 _rule("line-break", "form", "Line break in a cell",
       "the cell contains a line break, so the record spans several lines",
       "Keep each record on one line: replace the line break with a space.")

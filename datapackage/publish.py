@@ -29,6 +29,11 @@ class ReleaseRefused(Exception):
     """The release cannot go ahead; the message says why and what to do."""
 
 
+class ReleaseUnfinished(Exception):
+    """datapackage.json names the new version, but its release directory could
+    not be written (a full or read-only disk); `dprk-relations build` finishes it."""
+
+
 @dataclass
 class ReleaseResult:
     version: str
@@ -68,9 +73,19 @@ def _first_entry(version: str, day: str, tables) -> str:
     return f"## {version} ({day})\n\nFirst release. Rows per table: {counts}.\n"
 
 
-def _with_entry(changelog: str, entry: str) -> str:
+def _with_entry(changelog: str, entry: str, published=None) -> str:
     head = "# Changelog\n"
     body = changelog[len(head):].lstrip("\n") if changelog.startswith(head) else changelog
+    # A release cut short may have left its entry on top, for a version that
+    # was never published: run again, and it is replaced, not repeated.
+    new = entry[3:].split(" ", 1)[0]
+
+    def stale(version: str) -> bool:
+        return published is not None and version not in published and (bool(published) or version == new)
+
+    while body.startswith("## ") and stale(body[3:].split(" ", 1)[0].strip()):
+        nxt = body.find("\n## ")
+        body = body[nxt + 1:] if nxt >= 0 else ""
     return head + "\n" + entry + ("\n" + body if body.strip() else "")
 
 
@@ -122,7 +137,7 @@ def release(package_dir=".", bump: str | None = None, day: str | None = None, so
     created = f"{day}T00:00:00Z"
     package.descriptor["version"] = version
     package.descriptor["created"] = created
-    changelog = _with_entry(read_changelog(package_dir), entry)
+    changelog = _with_entry(read_changelog(package_dir), entry, published=set(versions))
     files = release_contents(package, tables, version, created, changelog)
     archive = f"dprk-relations-{version}.zip"
     registry_path = registry.in_package_dir(package_dir)
@@ -132,15 +147,26 @@ def release(package_dir=".", bump: str | None = None, day: str | None = None, so
             new_registry = registry.read(registry_path).with_version(version, archive, files[archive])
         except registry.RegistryError as exc:
             raise ReleaseRefused(str(exc)) from None
-    _write_json(package_dir / "datapackage.json", package.descriptor)
-    write_atomic(package_dir / "CHANGELOG.md", changelog.encode("utf-8"))
-    write_atomic(package_dir / "CITATION.cff", citation.citation_cff(package.descriptor).encode("utf-8"))
-    write_atomic(package_dir / ".zenodo.json", citation.zenodo_json(package.descriptor).encode("utf-8"))
     written = [package_dir / n for n in ("datapackage.json", "CHANGELOG.md", "CITATION.cff", ".zenodo.json")]
-    if new_registry is not None:
-        write_atomic(registry_path, new_registry.to_bytes())
-        written.append(registry_path)
+    # The lock first: a build/ that cannot be written, or another build, stops
+    # the release before it changes anything. Then datapackage.json last: until
+    # it names the new version nothing is released and `release` can simply
+    # run again (the registry accepts the same archive twice); once it does,
+    # `build` finishes the job.
     with build_lock(build_root):
-        status, path, _ = write_release(files, build_root, version)
+        write_atomic(package_dir / "CHANGELOG.md", changelog.encode("utf-8"))
+        write_atomic(package_dir / "CITATION.cff", citation.citation_cff(package.descriptor).encode("utf-8"))
+        write_atomic(package_dir / ".zenodo.json", citation.zenodo_json(package.descriptor).encode("utf-8"))
+        if new_registry is not None:
+            write_atomic(registry_path, new_registry.to_bytes())
+            written.append(registry_path)
+        _write_json(package_dir / "datapackage.json", package.descriptor)
+        try:
+            status, path, _ = write_release(files, build_root, version)
+        except OSError as exc:
+            raise ReleaseUnfinished(
+                f"datapackage.json names {version}, but build/{version} could not be written: "
+                f"{exc.strerror or exc} ({exc.filename or build_root}); nothing is left half written: "
+                f"fix that, then run `dprk-relations build` to finish the release") from None
     assert status == "built", status
     return ReleaseResult(version, bump, d, path, entry, files, written)

@@ -72,10 +72,12 @@ def verify_dir(root: Path, label: str | None = None) -> VerifyResult:
         return result
     try:
         desc = json.loads(desc_path.read_text(encoding="utf-8"))
-        resources = desc["resources"]
-        assert isinstance(resources, list)
-    except (ValueError, KeyError, AssertionError, UnicodeDecodeError) as exc:
+    except (ValueError, UnicodeDecodeError) as exc:
         result.failures.append(("datapackage.json", f"not a valid descriptor: {exc}"))
+        return result
+    resources = desc.get("resources") if isinstance(desc, dict) else None
+    if not isinstance(resources, list):
+        result.failures.append(("datapackage.json", "not a valid descriptor: it needs a list of resources"))
         return result
     for res in resources:
         if not isinstance(res, dict):
@@ -107,7 +109,8 @@ def verify_dir(root: Path, label: str | None = None) -> VerifyResult:
                 rel.endswith(".zip") and "/" not in rel):
             result.failures.append((rel, "not listed in SHA256SUMS"))
     for archive in sorted(root.glob("*.zip")):
-        _check_archive(root, archive, result)
+        if archive.is_file() and not archive.is_symlink():
+            _check_archive(root, archive, result)
     if result.ok:
         _validate_tables(root, result)
     return result
@@ -120,6 +123,10 @@ def _check_archive(root: Path, archive: Path, result: VerifyResult) -> None:
             inner = extract_release(archive, Path(tmp))
         except UnsafeArchive as exc:
             result.failures.append((archive.name, str(exc)))
+            return
+        except OSError as exc:
+            result.failures.append((archive.name, f"cannot unpack it into a temporary directory: "
+                                                  f"{exc.strerror or exc}"))
             return
         theirs = {p.relative_to(inner).as_posix() for p in inner.rglob("*") if p.is_file()}
         ours = {p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()} - {archive.name}
@@ -139,15 +146,16 @@ def _validate_tables(root: Path, result: VerifyResult) -> None:
     result.report = report
     for p in report.errors:
         result.failures.append((p.file or "datapackage.json", f"line {p.line} [{p.column}] {p.rule}: {p.message}"))
+    if not report.valid:
+        return
     desc = json.loads((root / "datapackage.json").read_text(encoding="utf-8"))
     counts = {}
     for res in desc["resources"]:
         if res.get("format") == "csv" and res.get("type") == "table":
-            with open(root / res["path"], encoding="utf-8") as fh:
-                counts[res["name"]] = sum(1 for _ in fh) - 1
+            counts[str(res.get("name"))] = (root / res["path"]).read_bytes().count(b"\n") - 1
     for res in desc["resources"]:
         if res.get("format") == "parquet":
-            name = res["name"].removesuffix("-parquet")
+            name = str(res.get("name", "")).removesuffix("-parquet")
             try:
                 rows = pq.ParquetFile(root / res["path"]).metadata.num_rows
             except Exception as exc:  # noqa: BLE001 - any unreadable file is a failure to report
@@ -161,14 +169,21 @@ def verify(path) -> VerifyResult:
     """Verify a release directory or zip; the result names every failing file."""
     path = Path(path)
     if path.is_file():
-        with tempfile.TemporaryDirectory(prefix="dprk-verify-") as tmp:
+        def cannot_unpack(exc):  # the temporary directory failed, not the release: a full or read-only disk
+            return VerifyResult(str(path), failures=[(path.name, f"cannot unpack it into a temporary directory "
+                                                                 f"({tempfile.gettempdir()}): {exc.strerror or exc}")])
+        try:
+            scratch = tempfile.TemporaryDirectory(prefix="dprk-verify-")
+        except OSError as exc:
+            return cannot_unpack(exc)
+        with scratch as tmp:
             try:
                 root = extract_release(path, Path(tmp))
             except UnsafeArchive as exc:
                 return VerifyResult(str(path), failures=[(path.name, str(exc))])
-            result = verify_dir(root, label=str(path))
-            result.failures = [(f, m) for f, m in result.failures]
-            return result
+            except OSError as exc:
+                return cannot_unpack(exc)
+            return verify_dir(root, label=str(path))
     if path.is_dir():
         return verify_dir(path)
     return VerifyResult(str(path), failures=[(str(path), "no such file or directory")])

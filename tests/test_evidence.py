@@ -63,3 +63,27 @@ def test_the_texts_are_found_by_hash_not_by_name(pkg, source_dirs, tmp_path):
                 shutil.copy(f, texts / ("copy-of-" + f.name))
     report = validate(pkg.root, sources=[texts], strict=True)
     assert report.valid, report.to_text()
+
+
+# -- the index that finds many quotes at once -----------------------------------------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from datapackage.checks.evidence import TextIndex  # noqa: E402
+
+_CHARS = st.sampled_from(list("ab \u00e9\u4e2d\n") + ["ab ab"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_CHARS, min_size=1, max_size=80).map("".join), st.lists(st.lists(_CHARS, max_size=12).map("".join),
+                                                                        max_size=20), st.data())
+def test_the_text_index_finds_exactly_the_quotes_python_finds(text, others, data):
+    # Quotes cut from the text (found), and strings made up (mostly not); cuts longer
+    # than the 160-byte key go through the confirmation in Python.
+    cuts = [text[i:j] for i, j in data.draw(st.lists(st.tuples(st.integers(0, len(text)), st.integers(0, len(text))),
+                                                    max_size=20)) if i < j]
+    quotes = cuts + others + [text + "a", text]
+    index = TextIndex(text)
+    assert index.keys is not None
+    assert index.contains(quotes).tolist() == [q in text for q in quotes]

@@ -69,10 +69,10 @@ def required(series: pd.Series) -> np.ndarray:
 
 
 def primary_key(table: Table, frame: pd.DataFrame) -> np.ndarray:
-    """True where the row's key is complete and not seen in an earlier row."""
+    """False where a complete key repeats an earlier row's (an incomplete one is `required`'s to report)."""
     pk = list(table.primary_key)
     if len(pk) == 1 and arrowstr.all_distinct(frame[pk[0]]):
-        return frame[pk[0]].notna().to_numpy()  # the usual case, told by one hash pass
+        return np.ones(len(frame), dtype=bool)  # the usual case, told in one pass (an empty key is `required`'s)
     return frame[pk].isna().any(axis=1).to_numpy() | ~frame[pk].duplicated(keep="first").to_numpy()
 
 

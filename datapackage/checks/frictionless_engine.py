@@ -46,7 +46,11 @@ def descriptor_problems(package: Package) -> list:
     """frictionless' own verdict on datapackage.json and the schemas it points to."""
     from frictionless import Package as FPackage
 
-    report = FPackage.validate_descriptor(str((package.root / DESCRIPTOR).resolve()))
+    try:
+        report = FPackage.validate_descriptor(str((package.root / DESCRIPTOR).resolve()))
+    except Exception as exc:  # noqa: BLE001 - frictionless fails on some descriptors: that is the verdict
+        return [problem("descriptor", file=DESCRIPTOR,
+                        detail=f"frictionless cannot read the descriptor: {type(exc).__name__}: {exc}")]
     return [problem("descriptor", file=DESCRIPTOR, detail=f"frictionless: {e.message}")
             for task in report.tasks for e in task.errors] + \
         [problem("descriptor", file=DESCRIPTOR, detail=f"frictionless: {e.message}") for e in report.errors]
@@ -83,8 +87,12 @@ def check(package: Package, raws: dict[str, RawTable]) -> list:
     if not resources:
         return []
     resources += lookups.values()
-    fpkg = FPackage({"$schema": V2_PACKAGE, "name": "check", "resources": resources})
-    report = fpkg.validate()
+    try:
+        fpkg = FPackage({"$schema": V2_PACKAGE, "name": "check", "resources": resources})
+        report = fpkg.validate()
+    except Exception as exc:  # noqa: BLE001 - a schema frictionless refuses or fails on: say so, fail closed
+        return [problem("descriptor", file=DESCRIPTOR, column="resources",
+                        detail=f"frictionless cannot read the schemas: {type(exc).__name__}: {exc}")]
     problems = []
     for task in report.tasks:
         raw = usable.get(task.name)

@@ -15,9 +15,8 @@ import pandas as pd
 from .. import arrowstr, dates
 from ..cast import canonical_spelling
 from ..problems import problem
+from ..safety import PLAIN_NUMBER
 from .typed import Typed
-
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _rows(mask: np.ndarray) -> np.ndarray:
@@ -41,8 +40,11 @@ def global_rules(t: Typed) -> list:
         present = ~cast.missing
         # One pass finds the rare cells that either rule concerns; the rules then look closer.
         suspect = present & arrowstr.first_or_last_in(raw, _FORMULA_CHARS + arrowstr.PY_SPACES, arrowstr.PY_SPACES)
-        if f.type == "string" and suspect.any():
-            for i in _rows(suspect & arrowstr.search(raw, _FORMULA)):
+        if f.type in ("string", "integer", "number") and suspect.any():
+            formula = suspect & arrowstr.search(raw, _FORMULA)
+            if f.type != "string" and formula.any():  # a number may start with - or +, if it is a plain number
+                formula &= ~arrowstr.search(raw, PLAIN_NUMBER.pattern)
+            for i in _rows(formula):
                 v = raw.iat[i]
                 out.append(problem("formula", file=table.path, line=t.lines[i], column=f.name,
                                    value=v[:60], detail=repr(v[:1])))
