@@ -158,8 +158,12 @@ def derive(package: Package, typed_tables: dict) -> dict[str, ReleaseTable]:
         pk = list(table.primary_key)
         strings = t.frame.sort_values(pk, kind="stable") if pk else t.frame
         order = strings.index
-        strings = strings.reset_index(drop=True)
-        typed = t.typed_frame().loc[order].reset_index(drop=True)
+        typed = t.typed_frame()
+        if order.equals(pd.RangeIndex(len(order))):  # valid raw files are in key order already
+            strings = t.frame
+        else:
+            strings = strings.reset_index(drop=True)
+            typed = typed.loc[order].reset_index(drop=True)
         extra = {}
         for f in table.fields:
             if f.edtf:

@@ -83,7 +83,14 @@ def test_the_text_index_finds_exactly_the_quotes_python_finds(text, others, data
     # than the 160-byte key go through the confirmation in Python.
     cuts = [text[i:j] for i, j in data.draw(st.lists(st.tuples(st.integers(0, len(text)), st.integers(0, len(text))),
                                                     max_size=20)) if i < j]
-    quotes = cuts + others + [text + "a", text]
+    quotes = cuts + others + [text + "a", text, text[-1:] + "\x00", ""]
     index = TextIndex(text)
     assert index.keys is not None
     assert index.contains(quotes).tolist() == [q in text for q in quotes]
+
+
+def test_quotes_whose_first_32_bytes_begin_several_places_are_found():
+    # Both passages start with the same 40 bytes; only the full key tells them apart.
+    text = "x" * 40 + "A middle " + "x" * 40 + "B end"
+    quotes = ["x" * 40 + "B", "x" * 40 + "A", "x" * 40 + "C", "x" * 40 + "B end" + "!", ("x" * 40 + "B end")]
+    assert TextIndex(text).contains(quotes).tolist() == [q in text for q in quotes]

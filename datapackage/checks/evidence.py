@@ -56,21 +56,42 @@ def _normal(s: str) -> str:
     return " ".join(s.split())
 
 
+def _starts_with(keys: np.ndarray, heads: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """keys[i] begins with the first lengths[i] bytes of heads[i] (both S<w> arrays), in blocks."""
+    w = keys.dtype.itemsize
+    cols = np.arange(w)
+    out = np.empty(len(keys), dtype=bool)
+    for s in range(0, len(keys), 1 << 16):
+        a = keys[s:s + (1 << 16)].view(np.uint8).reshape(-1, w)
+        h = heads[s:s + (1 << 16)].view(np.uint8).reshape(-1, w)
+        out[s:s + (1 << 16)] = ((a == h) | (cols >= lengths[s:s + (1 << 16), None])).all(axis=1)
+    return out
+
+
+def _prefix(strings: np.ndarray, width: int) -> np.ndarray:
+    """The first ``width`` bytes of each S<w> string, as S<width>."""
+    w = strings.dtype.itemsize
+    return np.ascontiguousarray(strings.view(np.uint8).reshape(-1, w)[:, :width]).view(f"S{width}").ravel()
+
+
 class TextIndex:
     """Find many quotes in one text at once.
 
     Every byte position of the UTF-8 text is keyed by the next K bytes; the
-    keys are sorted once, and all quotes are looked up in one binary search
-    (numpy's searchsorted). A byte match is a character match: in UTF-8 a
-    continuation byte never equals the first byte of a character.
+    keys are sorted once, and all quotes are looked up by binary search
+    (numpy's searchsorted). The search runs on the keys' first 32 bytes,
+    four times cheaper than on all K; only a quote whose 32 bytes begin
+    several keys is searched again on K. A byte match is a character match:
+    in UTF-8 a continuation byte never equals the first byte of a character.
     """
 
     TABLE_BYTES = 64 * 1024 * 1024  # K shrinks for long texts to keep the key table this small
+    PREFIX = 32
 
     def __init__(self, text: str):
         self.text = text
         self.data = text.encode("utf-8")
-        self.keys = self.pos = None
+        self.keys = self.pos = self.short = None
         n = len(self.data)
         self.k = max(16, min(160, self.TABLE_BYTES // max(n, 1)))
         if n and b"\x00" not in self.data and n * 16 <= self.TABLE_BYTES * 4:
@@ -80,6 +101,7 @@ class TextIndex:
             keys = np.ascontiguousarray(windows).view(f"S{k}").ravel()
             self.pos = np.argsort(keys, kind="stable")
             self.keys = keys[self.pos]
+            self.short = _prefix(self.keys, min(self.PREFIX, k))
 
     def contains(self, quotes) -> np.ndarray:
         """For each quote (a list of str, or an Arrow string array): is it in the text?"""
@@ -89,20 +111,34 @@ class TextIndex:
         arr = quotes if isinstance(quotes, (pa.Array, pa.ChunkedArray)) else pa.array(list(quotes), type=pa.string())
         if self.keys is None or len(arr) == 0:
             return np.array([q in self.text for q in arr.to_pylist()], dtype=bool)
-        k = self.k
+        k, n, p = self.k, len(self.keys), self.short.dtype.itemsize
         binary = pc.cast(arr, pa.binary())
         heads = np.asarray(pc.binary_slice(binary, 0, k).to_numpy(zero_copy_only=False), dtype=f"S{k}")
         sizes = np.asarray(pc.binary_length(binary).to_numpy(zero_copy_only=False))
-        lo = np.searchsorted(self.keys, heads, side="left")
-        at = self.keys[np.minimum(lo, len(self.keys) - 1)]
-        # A key starting with the quote's first K bytes is the first key >= them, if any is.
-        found = (lo < len(self.keys)) & np.char.startswith(at, heads)
+        # The text holds no NUL byte, but its last keys are padded with them.
+        no_nul = ~np.asarray(pc.fill_null(pc.match_substring(binary, "\x00"), True).to_numpy(zero_copy_only=False),
+                             dtype=bool)
+        heads_p = _prefix(heads, p)
+        # The keys beginning with the quote's first p bytes, if any, start at lo.
+        lo = np.searchsorted(self.short, heads_p, side="left")
+        at = np.minimum(lo, n - 1)
+        start, stop = at.copy(), at + 1
+        # Several keys share those p bytes and the quote is longer: search again on all K bytes.
+        after = np.minimum(lo + 1, n - 1)
+        again = np.flatnonzero((sizes > p) & (lo + 1 < n) & (self.short[after] == heads_p))
+        if len(again):
+            start[again] = np.searchsorted(self.keys, heads[again], side="left")
+            at[again] = np.minimum(start[again], n - 1)
+        found = (lo < n) & no_nul & (start < n) & _starts_with(self.keys[at], heads, np.minimum(sizes, k))
         long = np.flatnonzero(found & (sizes > k))
         if len(long):
-            hi = np.searchsorted(self.keys, heads[long], side="right")
-            for j, start, stop in zip(long, lo[long], hi):
-                quote = binary[int(j)].as_py()
-                found[j] = any(self.data.startswith(quote, int(p)) for p in self.pos[start:stop])
+            again_long = np.intersect1d(long, again, assume_unique=True)
+            if len(again_long):
+                stop[again_long] = np.searchsorted(self.keys, heads[again_long], side="right")
+            quotes_long = binary.take(pa.array(long)).to_pylist()
+            data, pos = self.data, self.pos
+            found[long] = [any(data.startswith(q, int(i)) for i in pos[a:b])
+                           for q, a, b in zip(quotes_long, start[long].tolist(), stop[long].tolist())]
         return found
 
 
