@@ -51,7 +51,8 @@ def _formula_cells_arrow(data: bytes, numeric: set) -> list[tuple[int, str, str]
     if b"\r" in data:
         return None  # the csv module's line ending rules are its own
     try:
-        header = next(csv.reader(io.StringIO(data.split(b"\n", 1)[0].decode("utf-8"), newline="")), [])
+        end = data.find(b"\n")
+        header = next(csv.reader(io.StringIO((data if end < 0 else data[:end]).decode("utf-8"), newline="")), [])
         table = pacsv.read_csv(pa.py_buffer(data), read_options=pacsv.ReadOptions(use_threads=True),
                                parse_options=pacsv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False),
                                convert_options=pacsv.ConvertOptions(

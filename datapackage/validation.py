@@ -45,6 +45,8 @@ def validate(package_dir=".", sources=None, engine: str = "auto", strict: bool =
 def check_package(package_dir=".", sources=None, engine: str = "auto", strict: bool = False):
     """(report, package, typed tables): what validate finds, and what it read,
     for stages that go on from valid data without reading it twice."""
+    from concurrent.futures import ThreadPoolExecutor
+
     from .checks import evidence, rules
     from .checks.typed import Typed
 
@@ -66,16 +68,20 @@ def check_package(package_dir=".", sources=None, engine: str = "auto", strict: b
         report.add(frictionless_engine.descriptor_problems(package))
         report.add(frictionless_engine.check(package, raws))
     typed = {name: Typed(raw) for name, raw in raws.items() if raw.usable}
-    if "pandera" in engines:
-        from .checks import pandera_engine
+    # The evidence search spends its time in numpy and Arrow, which release the
+    # GIL: it runs beside the column checks. Reports keep their fixed order.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        quoted = pool.submit(evidence.check, typed, sources, strict=strict)
+        if "pandera" in engines:
+            from .checks import pandera_engine
 
-        report.add(pandera_engine.check(package, raws, typed))
-    if "fast" in engines:
-        from .checks import fast_engine
+            report.add(pandera_engine.check(package, raws, typed))
+        if "fast" in engines:
+            from .checks import fast_engine
 
-        report.add(fast_engine.check(package, raws, typed))
-    report.add(rules.check(typed))
-    problems, notices, ev_stats = evidence.check(typed, sources, strict=strict)
+            report.add(fast_engine.check(package, raws, typed))
+        report.add(rules.check(typed))
+        problems, notices, ev_stats = quoted.result()
     report.add(problems)
     for name, raw in raws.items():
         if not raw.usable:
