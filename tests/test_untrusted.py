@@ -254,17 +254,23 @@ def _consistent(root: Path) -> None:
         for p in sorted(root.rglob("*")) if p.is_file() and p.name != "SHA256SUMS"), encoding="utf-8")
 
 
-def test_self_consistent_release_with_a_value_its_schema_forbids(tmp_path):
-    """Hashes prove only that files are as the descriptor says: verify validates
-    every table too, and load refuses what it cannot type."""
+def _release_with_cell(tmp_path, rel: str, column: str, value: str) -> Path:
+    """A copy of the release whose first row of ``rel`` holds ``value`` in ``column``."""
     root = tmp_path / "r"
     shutil.copytree(RELEASE, root)
-    path = root / "data/aid.csv"
+    path = root / rel
     rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"), newline="")))
-    rows[1][rows[0].index("amount")] = "lots"
+    rows[1][rows[0].index(column)] = value
     buf = io.StringIO()
     csv.writer(buf, lineterminator="\n").writerows(rows)
     path.write_text(buf.getvalue(), encoding="utf-8")
+    return root
+
+
+def test_self_consistent_release_with_a_value_its_schema_forbids(tmp_path):
+    """Hashes prove only that files are as the descriptor says: verify validates
+    every table too, and load refuses what it cannot type."""
+    root = _release_with_cell(tmp_path, "data/aid.csv", "amount", "lots")
     (root / "data/aid.parquet").unlink()
     desc = json.loads((root / "datapackage.json").read_text(encoding="utf-8"))
     desc["resources"] = [r for r in desc["resources"] if r["name"] != "aid-parquet"]
@@ -277,14 +283,7 @@ def test_self_consistent_release_with_a_value_its_schema_forbids(tmp_path):
 
 
 def test_self_consistent_release_with_a_formula_fails_verify(tmp_path):
-    root = tmp_path / "r"
-    shutil.copytree(RELEASE, root)
-    path = root / "data/visits.csv"
-    rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"), newline="")))
-    rows[1][rows[0].index("summary")] = '=HYPERLINK("http://example.com/x","click")'
-    buf = io.StringIO()
-    csv.writer(buf, lineterminator="\n").writerows(rows)
-    path.write_text(buf.getvalue(), encoding="utf-8")
+    root = _release_with_cell(tmp_path, "data/visits.csv", "summary", '=HYPERLINK("http://example.com/x","click")')
     _consistent(root)
     result = verify(root)
     assert not result.ok and any("formula" in m for _, m in result.failures), result.failures
