@@ -36,6 +36,18 @@ def repo() -> Path:
 
 
 @pytest.fixture(scope="session")
+def release(tmp_path_factory, repo) -> Path:
+    """A release built from a copy of the raw data; tests only read it (copy it to change it)."""
+    from datapackage.builder import build
+
+    root = tmp_path_factory.mktemp("pkg")
+    for part in PACKAGE_PARTS:
+        src = repo / part
+        (shutil.copytree if src.is_dir() else shutil.copy2)(src, root / part)
+    return build(root).path
+
+
+@pytest.fixture(scope="session")
 def source_dirs() -> list[Path]:
     missing = [d for d in SOURCE_DIRS if not d.is_dir()]
     assert not missing, f"the source texts must lie beside the repository: {missing}"

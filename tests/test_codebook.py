@@ -1,22 +1,12 @@
 """The codebook documents every field of every table, from the schemas and the data."""
 
 import json
-import shutil
 
 import pytest
 
-from datapackage.builder import build, release_tables
+from datapackage.builder import release_tables
 from datapackage.checks.rules import DECLARED, DESCRIBE, ELSEWHERE
 from datapackage.codebook import CodebookError, codebook
-
-
-@pytest.fixture(scope="module")
-def release(tmp_path_factory, repo):
-    root = tmp_path_factory.mktemp("pkg")
-    for part in ("datapackage.json", "schemas", "raw"):
-        src = repo / part
-        (shutil.copytree if src.is_dir() else shutil.copy2)(src, root / part)
-    return build(root).path
 
 
 def test_every_field_of_every_table_is_documented(release):

@@ -8,17 +8,7 @@ import pandas as pd
 import pytest
 
 import datapackage
-from datapackage.builder import build
 from datapackage.loader import LoadError
-
-
-@pytest.fixture(scope="module")
-def release(tmp_path_factory, repo):
-    root = tmp_path_factory.mktemp("pkg")
-    for part in ("datapackage.json", "schemas", "raw"):
-        src = repo / part
-        (shutil.copytree if src.is_dir() else shutil.copy2)(src, root / part)
-    return build(root).path
 
 
 def test_types_come_from_the_schemas(release):
