@@ -94,3 +94,13 @@ def test_quotes_whose_first_32_bytes_begin_several_places_are_found():
     text = "x" * 40 + "A middle " + "x" * 40 + "B end"
     quotes = ["x" * 40 + "B", "x" * 40 + "A", "x" * 40 + "C", "x" * 40 + "B end" + "!", ("x" * 40 + "B end")]
     assert TextIndex(text).contains(quotes).tolist() == [q in text for q in quotes]
+
+
+def test_quotes_longer_than_the_key_are_confirmed_to_their_last_byte():
+    words = " ".join(f"w{i}" for i in range(120))  # about 500 bytes, no 32-byte run repeats
+    block = "the same long passage, repeated word for word, " * 5  # 240 bytes, twice below
+    text = words + " | " + block + "ends one way. " + block + "ends another way."
+    quotes = [words[10:400], words[10:400] + "zz", words[10:200] + "X" + words[201:400],
+              block + "ends another way.", block + "ends a third way.", block + "ends one way."]
+    assert TextIndex(text).contains(quotes).tolist() == [q in text for q in quotes] == [
+        True, False, False, True, False, True]
