@@ -14,6 +14,15 @@ def test_without_texts_the_report_says_evidence_was_not_checked(pkg, monkeypatch
     assert report.stats["evidence_checked"] == 0
 
 
+def test_strict_without_any_sources_directory_is_an_error(pkg, monkeypatch):
+    # A release is strict by default: it must not go out with every quote unchecked.
+    monkeypatch.delenv("DPRK_RELATIONS_SOURCES", raising=False)
+    report = validate(pkg.root, strict=True)
+    assert not report.valid
+    [p] = report.errors
+    assert p.rule == "source-text-missing" and "no sources directory given" in p.message
+
+
 def test_environment_variable_points_at_the_texts(pkg, source_dirs, monkeypatch):
     import os
 

@@ -180,8 +180,12 @@ def check(tables: dict[str, Typed], given_dirs=None, strict: bool = False) -> tu
     sframe = sources.frame.drop_duplicates("source_id").set_index("source_id")
     if not dirs:
         total = sum(int((~t.cast(d["field"]).missing).sum()) for t, d in decls)
-        notices.append(f"evidence NOT checked: no sources directory given (--sources DIR or {ENV_VAR}); "
-                       f"{total} quotes unverified")
+        where = f"no sources directory given (--sources DIR or {ENV_VAR})"
+        if strict and total:  # strict promises that no quote goes out unchecked
+            problems.append(problem("source-text-missing", detail=f"{where}: strict mode checks every quote "
+                                                                  f"against its source text, and {total} are unchecked"))
+        else:
+            notices.append(f"evidence NOT checked: {where}; {total} quotes unverified")
         stats["quotes"] = total
         return problems, notices, stats
     for d in dirs:
