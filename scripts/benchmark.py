@@ -225,12 +225,18 @@ def verdicts(result: dict) -> dict:
 
 
 def linearity(result: dict) -> dict:
-    """Seconds per row at each size relative to the smallest: about 1 when cost grows linearly."""
+    """Seconds per row at each size relative to the largest (fixed costs make small
+    sizes dear), and the marginal cost: microseconds per row added from one size
+    to the next, which stays about flat when cost grows linearly."""
     sizes = sorted(result["sizes"], key=int)
     out = {}
     for key in ("validate_fast", "build"):
-        per_row = [result["sizes"][s][key]["seconds"] / result["sizes"][s]["rows"] for s in sizes]
+        runs = [result["sizes"][s] for s in sizes]
+        per_row = [r[key]["seconds"] / r["rows"] for r in runs]
         out[key] = {s: round(p / per_row[-1], 2) for s, p in zip(sizes, per_row)}
+        out[key + "_marginal_us_per_row"] = {
+            f"{a}-{b}": round(1e6 * (rb[key]["seconds"] - ra[key]["seconds"]) / (rb["rows"] - ra["rows"]), 2)
+            for a, b, ra, rb in zip(sizes, sizes[1:], runs, runs[1:])}
     return out
 
 
@@ -250,7 +256,10 @@ def table(result: dict) -> str:
     lines.append(f"validate (real data)      {s['validate_real']['seconds']:.3f} s  "
                  f"({s['validate_real']['ratio']:.2f} x that import)")
     lines.append("")
-    lines.append("cost per row relative to the largest size (1.0 = linear): " + json.dumps(result["linearity"]))
+    lin = result["linearity"]
+    for key in ("validate_fast", "build"):
+        lines.append(f"{key}: cost per row relative to the largest size {json.dumps(lin[key])}; "
+                     f"microseconds per added row {json.dumps(lin[key + '_marginal_us_per_row'])}")
     for name, v in result["targets"].items():
         lines.append(f"{'met   ' if v['met'] else 'MISSED'} {name}: {v['value']} (limit {v['limit']})")
     return "\n".join(lines)
