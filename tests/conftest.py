@@ -48,6 +48,16 @@ def release(tmp_path_factory, repo) -> Path:
 
 
 @pytest.fixture(scope="session")
+def rscript() -> str:
+    """Rscript, which the R tests need (a missing R is a failure, not a skip)."""
+    path = shutil.which("Rscript")
+    if path is None:
+        pytest.fail("Rscript is not on PATH: the R tests need R with readr, jsonlite and digest. "
+                    "`make test` installs them from Debian via scripts/install-system-deps.sh.")
+    return path
+
+
+@pytest.fixture(scope="session")
 def source_dirs() -> list[Path]:
     missing = [d for d in SOURCE_DIRS if not d.is_dir()]
     assert not missing, f"the source texts must lie beside the repository: {missing}"

@@ -381,15 +381,6 @@ def test_one_line_in_python_loads_a_version_from_an_empty_cache(mirror, tmp_path
     assert entries(work) == []
 
 
-@pytest.fixture(scope="module")
-def rscript() -> str:
-    path = shutil.which("Rscript")
-    if path is None:
-        pytest.fail("Rscript is not on PATH: the R tests need R with readr, jsonlite and digest "
-                    "(scripts/install-system-deps.sh installs them from Debian).")
-    return path
-
-
 def run_r(rscript, code: str, cache: Path, base_url: str | None, cwd: Path) -> subprocess.CompletedProcess:
     env = {**os.environ, download.CACHE_ENV: str(cache)}
     env.pop(registry.BASE_URL_ENV, None)

@@ -25,15 +25,6 @@ LOADER = REPO / "scripts" / "load.R"
 INT32_MAX = 2**31 - 1  # R's integer range is +-(2^31 - 1); -2^31 is NA_integer_
 
 
-@pytest.fixture(scope="session")
-def rscript() -> str:
-    path = shutil.which("Rscript")
-    if path is None:
-        pytest.fail("Rscript is not on PATH: the R loader tests need R with readr and jsonlite. "
-                    "`make test` installs them from Debian via scripts/install-system-deps.sh.")
-    return path
-
-
 @pytest.fixture(scope="module")
 def built(tmp_path_factory) -> Path:
     """One build of a copy of the real package, as the `pkg` fixture makes it.
