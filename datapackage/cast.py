@@ -25,8 +25,6 @@ from .package import Field
 
 _INT_FAST = r"^-?[0-9]{1,15}$"
 _NUM_FAST = r"^-?[0-9]{1,15}(?:\.[0-9]{1,15})?$"
-TYPE_NAMES = {"string": "text", "integer": "whole number", "number": "number",
-              "boolean": "boolean", "date": "date (YYYY-MM-DD)"}
 _EPOCH = date(1970, 1, 1).toordinal()
 
 

@@ -9,6 +9,12 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 
+# How a type error names the type it wanted (shared by every engine, and pandas-free
+# so that the frictionless worker process can report without importing pandas).
+TYPE_NAMES = {"string": "text", "integer": "whole number", "number": "number",
+              "boolean": "boolean", "date": "date (YYYY-MM-DD)"}
+
+
 @dataclass(frozen=True)
 class Rule:
     slug: str

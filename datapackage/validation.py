@@ -3,16 +3,23 @@ check evidence, and merge everything into one report."""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from .csvio import RawTable, read_raw
 from .package import PackageError, load_package
 from .report import Report
+
+if TYPE_CHECKING:
+    from .csvio import RawTable
 
 ENGINES = ("auto", "frictionless", "pandera", "fast", "both")
 # Below this many rows both engines run and cross-check each other; above it
 # the fast engine alone, because frictionless reads about 37k rows a second.
 AUTO_THRESHOLD = 50_000
+# Above this many bytes of raw CSV, auto will not pick frictionless (50,000 rows
+# are some 10 MB): no worker process is started for it.
+WORKER_MAX_BYTES = 16 << 20
 
 
 def pick_engines(engine: str, rows: int) -> tuple[str, ...]:
@@ -29,7 +36,30 @@ def pick_engines(engine: str, rows: int) -> tuple[str, ...]:
 
 
 def read_tables(package) -> dict[str, RawTable]:
+    from .csvio import read_raw
+
     return {name: read_raw(table, package.root) for name, table in package.tables.items()}
+
+
+def _frictionless_worker(package, engine: str):
+    """A second process that imports frictionless and checks the descriptor while
+    this one imports pandas and reads the tables; None when it would not pay:
+    frictionless is imported here already (a notebook, the tests), or the
+    data is too big for auto to pick frictionless."""
+    if engine not in ("auto", "frictionless", "both") or "frictionless" in sys.modules:
+        return None
+    if engine == "auto":
+        size = 0
+        for table in package.tables.values():
+            try:
+                size += Path(package.root, table.path).stat().st_size
+            except OSError:
+                pass  # reading will say so
+        if size > WORKER_MAX_BYTES:
+            return None
+    from .checks import frictionless_worker
+
+    return frictionless_worker.start(package.root)
 
 
 def validate(package_dir=".", sources=None, engine: str = "auto", strict: bool = False) -> Report:
@@ -45,29 +75,40 @@ def validate(package_dir=".", sources=None, engine: str = "auto", strict: bool =
 def check_package(package_dir=".", sources=None, engine: str = "auto", strict: bool = False):
     """(report, package, typed tables): what validate finds, and what it read,
     for stages that go on from valid data without reading it twice."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    from .checks import evidence, rules
-    from .checks.typed import Typed
-
     report = Report()
     try:
         package = load_package(Path(package_dir))
     except PackageError as exc:
         report.add(exc.problems)
         return report.finish(), None, {}
+    worker = _frictionless_worker(package, engine)  # first: it overlaps with the imports below
+    try:
+        return _check(report, package, worker, sources, engine, strict)
+    finally:
+        if worker:
+            worker.cancel()  # a no-op once it has answered
+
+
+def _check(report, package, worker, sources, engine, strict):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from .checks import evidence, rules
+    from .checks.typed import Typed
+
     report.add(rules.unknown_declarations(package.tables.values()))
     raws = read_tables(package)
     for raw in raws.values():
         report.add(raw.problems)
     rows = sum(len(r.frame) for r in raws.values() if r.usable)
     engines = pick_engines(engine, rows)
-    if "frictionless" in engines:
+    if worker and "frictionless" in engines:
         from .checks import frictionless_engine
 
-        report.add(frictionless_engine.descriptor_problems(package))
-        report.add(frictionless_engine.check(package, raws))
+        worker.send(frictionless_engine.cells(raws))
+    elif worker:
+        worker.cancel()
     typed = {name: Typed(raw) for name, raw in raws.items() if raw.usable}
+    found = []
     # The evidence search spends its time in numpy and Arrow, which release the
     # GIL: it runs beside the column checks. Reports keep their fixed order.
     with ThreadPoolExecutor(max_workers=1) as pool:
@@ -75,13 +116,21 @@ def check_package(package_dir=".", sources=None, engine: str = "auto", strict: b
         if "pandera" in engines:
             from .checks import pandera_engine
 
-            report.add(pandera_engine.check(package, raws, typed))
+            found += pandera_engine.check(package, raws, typed)
         if "fast" in engines:
             from .checks import fast_engine
 
-            report.add(fast_engine.check(package, raws, typed))
-        report.add(rules.check(typed))
+            found += fast_engine.check(package, raws, typed)
+        found += rules.check(typed)
         problems, notices, ev_stats = quoted.result()
+    if "frictionless" in engines:
+        from .checks import frictionless_engine
+
+        reference = worker.result() if worker else None
+        if reference is None:  # no worker, or it failed: the same check, in this process
+            reference = frictionless_engine.descriptor_problems(package) + frictionless_engine.check(package, raws)
+        report.add(reference)
+    report.add(found)
     report.add(problems)
     for name, raw in raws.items():
         if not raw.usable:

@@ -4,9 +4,8 @@ whichever engine found it."""
 
 from __future__ import annotations
 
-from ..cast import TYPE_NAMES
 from ..package import Field, Table
-from ..problems import Problem, problem
+from ..problems import TYPE_NAMES, Problem, problem
 
 # Table Schema constraint name -> rule slug
 CONSTRAINT_RULES = {

@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import copy
 import re
+from typing import TYPE_CHECKING
 
-from ..csvio import RawTable
 from ..package import DESCRIPTOR, Package
 from ..problems import problem
 from .common import CONSTRAINT_RULES, schema_problem
+
+if TYPE_CHECKING:
+    from ..csvio import RawTable  # pandas: not imported by the worker process
 
 V2_PACKAGE = "https://datapackage.org/profiles/2.0/datapackage.json"
 _CONSTRAINT = re.compile(r'constraint "(\w+)"')
@@ -56,19 +59,29 @@ def descriptor_problems(package: Package) -> list:
         [problem("descriptor", file=DESCRIPTOR, detail=f"frictionless: {e.message}") for e in report.errors]
 
 
+def cells(raws: dict[str, RawTable]) -> dict[str, tuple[list[list[str]], list[int]]]:
+    """What frictionless reads of each usable table: (header + rows of cells, spreadsheet row
+    of each row). Plain lists, so that another process can check them without pandas."""
+    return {name: ([list(r.table.field_names)] + r.frame[r.table.field_names].values.tolist(), list(r.lines))
+            for name, r in raws.items() if r.usable}
+
+
 def check(package: Package, raws: dict[str, RawTable]) -> list:
+    return check_cells(package, cells(raws))
+
+
+def check_cells(package: Package, tables: dict[str, tuple[list[list[str]], list[int]]]) -> list:
+    """Every row of ``tables`` (see :func:`cells`) checked by frictionless against its Table Schema."""
     from frictionless import Package as FPackage
 
-    usable = {name: r for name, r in raws.items() if r.usable}
     resources, lookups = [], {}
-    for name, raw in usable.items():
-        table = raw.table
-        numeric = {f.name for f in table.fields if f.type in ("number", "integer")}
-        frame = raw.frame.copy()
-        for col in numeric:
-            frame[col] = frame[col].map(lambda v: "NaN" if _SNAN.match(v) else v)
-        rows = [table.field_names] + frame[table.field_names].values.tolist()
-        schema = _clean_schema(table.schema, set(usable))
+    for name, (rows, _) in tables.items():
+        table = package.tables[name]
+        numeric = {i for i, f in enumerate(table.fields) if f.type in ("number", "integer")}
+        if numeric:
+            rows = [rows[0]] + [[("NaN" if i in numeric and _SNAN.match(v) else v) for i, v in enumerate(row)]
+                                for row in rows[1:]]
+        schema = _clean_schema(table.schema, set(tables))
         for fk in schema["foreignKeys"]:
             ref = fk["reference"]
             target = ref.get("resource") or name
@@ -76,12 +89,14 @@ def check(package: Package, raws: dict[str, RawTable]) -> list:
             # foreign key: point it at a one-column copy of the referenced keys instead.
             lookup = f"lookup.{target}.{'.'.join(ref['fields'])}"
             if lookup not in lookups:
-                source = usable[target]
-                ref_fields = [source.table.field(f) for f in ref["fields"]]
+                source_table = package.tables[target]
+                source_rows = tables[target][0]
+                at = [source_table.field_names.index(f) for f in ref["fields"]]
+                ref_fields = [source_table.field(f) for f in ref["fields"]]
                 lookups[lookup] = {"name": lookup, "type": "table",
-                                   "data": [list(ref["fields"])] + source.frame[list(ref["fields"])].values.tolist(),
+                                   "data": [list(ref["fields"])] + [[row[i] for i in at] for row in source_rows[1:]],
                                    "schema": {"fields": [{"name": f.name, "type": f.type} for f in ref_fields],
-                                              "missingValues": list(source.table.missing_values)}}
+                                              "missingValues": list(source_table.missing_values)}}
             ref["resource"] = lookup
         resources.append({"name": name, "type": "table", "data": rows, "schema": schema})
     if not resources:
@@ -95,22 +110,20 @@ def check(package: Package, raws: dict[str, RawTable]) -> list:
                         detail=f"frictionless cannot read the schemas: {type(exc).__name__}: {exc}")]
     problems = []
     for task in report.tasks:
-        raw = usable.get(task.name)
-        if raw is None:
+        if task.name not in tables:
             continue  # a lookup copy: its keys are checked in their own table
         for err in task.errors:
-            p = _map(err, raw)
+            p = _map(err, package.tables[task.name], tables[task.name][1])
             if p is not None:
                 problems.append(p)
     return problems
 
 
-def _map(err, raw: RawTable):
-    table = raw.table
+def _map(err, table, lines: list[int]):
     row = getattr(err, "row_number", None)
     if row is None:
         return problem("descriptor", file=table.schema_path or DESCRIPTOR, detail=f"frictionless: {err.message}")
-    line = raw.lines[row - 2]
+    line = lines[row - 2]
     kind = err.type
     if kind == "type-error":
         return schema_problem("type", table, table.field(err.field_name), line, err.cell)
@@ -123,7 +136,7 @@ def _map(err, raw: RawTable):
         m = _ROW.search(err.note)
         if not m:  # "all None": the required constraint has reported it
             return None
-        first = raw.lines[int(m.group(1)) - 2]
+        first = lines[int(m.group(1)) - 2]
         if kind == "unique-error":
             return schema_problem("unique", table, table.field(err.field_name), line, err.cell, first_line=first)
         keys = [err.cells[table.field_names.index(k)] for k in table.primary_key]
