@@ -68,6 +68,34 @@ def is_empty(series: pd.Series) -> np.ndarray:
     return to_bool(pc.equal(pc.binary_length(arrow(series)), 0))
 
 
+def is_missing(series: pd.Series, missing_values) -> np.ndarray:
+    """The cell is null or one of ``missing_values``. The usual [""] needs only
+    the string lengths, not a hash of every cell."""
+    arr = arrow(series)
+    missing = list(missing_values)
+    hit = pc.equal(pc.binary_length(arr), 0) if missing == [""] else \
+        pc.is_in(arr, value_set=pa.array([str(v) for v in missing], type=pa.string()))
+    out = to_bool(hit)
+    if arr.null_count:
+        out |= to_bool(pc.is_null(arr))
+    return out
+
+
+def has_byte(arr: pa.ChunkedArray, byte: bytes) -> bool:
+    """Does any cell hold this ASCII byte? One scan of the string buffers (never part of
+    another UTF-8 character), no call per cell."""
+    for chunk in arr.chunks:
+        if len(chunk) == 0:
+            continue
+        _, offsets, data = chunk.buffers()
+        if data is None:
+            continue
+        bounds = np.frombuffer(offsets, dtype=np.int32, count=len(chunk) + 1, offset=chunk.offset * 4)
+        if memoryview(data)[bounds[0]:bounds[-1]].tobytes().find(byte) >= 0:
+            return True
+    return False
+
+
 def search(series: pd.Series, pattern: str) -> np.ndarray:
     """RE2 search of ``pattern`` in each cell (null cells: False)."""
     return to_bool(pc.match_substring_regex(arrow(series), pattern))
@@ -149,8 +177,8 @@ def python_match(series: pd.Series, mask: np.ndarray, pattern: str) -> np.ndarra
             # re.match anchors at the start; Python's $ also matches before a final newline.
             anchored = f"^(?:{pattern})"
             hit = search(series, anchored)
-            tail = to_bool(pc.ends_with(arrow(series), "\n"))
-            if tail.any():
+            tail = to_bool(pc.ends_with(arrow(series), "\n")) if has_byte(arrow(series), b"\n") else None
+            if tail is not None and tail.any():
                 trimmed = pc.utf8_slice_codeunits(arrow(series), 0, -1)
                 hit |= tail & to_bool(pc.match_substring_regex(trimmed, anchored))
             return hit & mask

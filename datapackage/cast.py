@@ -90,7 +90,7 @@ def _fast_numbers(values: pd.Series, present: np.ndarray, pattern: str, slow_fn)
 
 def cast_field(field: Field, raw: pd.Series, missing_values=("",)) -> Cast:
     values = arrowstr.as_strings(raw)
-    missing = arrowstr.isin(values, missing_values) | values.isna().to_numpy()
+    missing = arrowstr.is_missing(values, missing_values)
     present = ~missing
     n = len(values)
     kind = field.type

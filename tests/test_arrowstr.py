@@ -53,3 +53,15 @@ def test_all_distinct_and_is_empty_match_python(cells, in_order):
     present = [c for c in cells if c is not None]
     assert arrowstr.all_distinct(series) == (len(set(present)) == len(present))
     assert arrowstr.is_empty(series).tolist() == [c == "" for c in cells]
+
+
+@settings(max_examples=200, deadline=None)
+@given(CELLS, CELLS, st.integers(0, 5), st.sampled_from([[""], ["", "NA"], ["-"], []]))
+def test_is_missing_and_has_byte_match_python(a, b, cut, missing):
+    first_chunk = pa.array(a, type=pa.string()).slice(min(cut, len(a)))
+    cells = a[min(cut, len(a)):] + b
+    arr = pa.chunked_array([first_chunk, pa.array(b, type=pa.string())])
+    series = pd.Series(pd.array(arr, dtype=arrowstr.STRING))
+    assert arrowstr.is_missing(series, missing).tolist() == [c is None or c in missing for c in cells]
+    for byte in (b"\n", b",", b"a"):
+        assert arrowstr.has_byte(arr, byte) == any(c is not None and byte.decode() in c for c in cells)

@@ -80,22 +80,46 @@ from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 from datapackage.checks.evidence import TextIndex  # noqa: E402
+import numpy as np  # noqa: E402
 
 _CHARS = st.sampled_from(list("ab \u00e9\u4e2d\n") + ["ab ab"])
 
 
 @settings(max_examples=300, deadline=None)
 @given(st.lists(_CHARS, min_size=1, max_size=80).map("".join), st.lists(st.lists(_CHARS, max_size=12).map("".join),
-                                                                        max_size=20), st.data())
-def test_the_text_index_finds_exactly_the_quotes_python_finds(text, others, data):
-    # Quotes cut from the text (found), and strings made up (mostly not); cuts longer
-    # than the 160-byte key go through the confirmation in Python.
+                                                                        max_size=20), st.integers(1, 12), st.data())
+def test_the_text_index_finds_exactly_the_quotes_python_finds(text, others, window, data):
+    # Quotes cut from the text (found), and strings made up (mostly not). A small
+    # window sends most quotes through the hashed, byte-for-byte path, and this
+    # alphabet makes windows repeat, which sends the others to bytes.find.
     cuts = [text[i:j] for i, j in data.draw(st.lists(st.tuples(st.integers(0, len(text)), st.integers(0, len(text))),
                                                     max_size=20)) if i < j]
     quotes = cuts + others + [text + "a", text, text[-1:] + "\x00", ""]
-    index = TextIndex(text)
-    assert index.keys is not None
+    index = TextIndex(text, window=window)
+    assert (index.keys is not None) == (len(text.encode("utf-8")) >= window)
     assert index.contains(quotes).tolist() == [q in text for q in quotes]
+
+
+def test_most_quotes_are_decided_by_the_hashed_path():
+    """The index is only worth having if quotes rarely fall back to bytes.find:
+    in a text without repeated passages, none of the long quotes should."""
+    import random
+
+    rng = random.Random(7)
+    text = " ".join(f"{rng.choice(['aid', 'visit', 'loan', 'treaty'])}{rng.randrange(10**6)}" for _ in range(3000))
+    cuts = [text[i:i + rng.randrange(32, 200)] for i in (rng.randrange(len(text) - 200) for _ in range(400))]
+    index = TextIndex(text)
+    found = []
+    real_find = index.data.find
+
+    class Counting(bytes):
+        def find(self, sub, *args):
+            found.append(sub)
+            return real_find(sub, *args)
+
+    index.data = Counting(index.data)
+    assert index.contains(cuts + [c + "#" for c in cuts]).tolist() == [True] * 400 + [False] * 400
+    assert found == []
 
 
 def test_quotes_whose_first_32_bytes_begin_several_places_are_found():
@@ -113,3 +137,12 @@ def test_quotes_longer_than_the_key_are_confirmed_to_their_last_byte():
               block + "ends another way.", block + "ends a third way.", block + "ends one way."]
     assert TextIndex(text).contains(quotes).tolist() == [q in text for q in quotes] == [
         True, False, False, True, False, True]
+
+
+def test_a_window_the_text_repeats_many_times_is_still_decided_exactly():
+    # "x" * 32 begins 69 places: more than are compared one by one, so bytes.find decides.
+    text = "x" * 100 + "B end"
+    index = TextIndex(text)
+    assert np.unique(index.keys, return_counts=True)[1].max() > TextIndex.CANDIDATES
+    quotes = ["x" * 40 + "B", "x" * 40 + "C", "x" * 96 + "B end", "x" * 101, "x" * 100]
+    assert index.contains(quotes).tolist() == [q in text for q in quotes] == [True, False, True, False, True]

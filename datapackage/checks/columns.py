@@ -79,11 +79,13 @@ def primary_key(table: Table, frame: pd.DataFrame) -> np.ndarray:
 
 def foreign_key(fk: ForeignKey, frame: pd.DataFrame, target: pd.DataFrame) -> np.ndarray:
     """True where the key is incomplete or found among the target's keys."""
+    if len(fk.fields) == 1:  # the usual case: one hash lookup in Arrow, no frame copied
+        cells = arrowstr.arrow(frame[fk.fields[0]])
+        keys = arrowstr.arrow(target[fk.reference_fields[0]]).drop_null().combine_chunks()
+        return arrowstr.to_bool(pc.is_null(cells)) | arrowstr.to_bool(pc.is_in(cells, value_set=keys))
     wanted = target[list(fk.reference_fields)].dropna()
     sub = frame[list(fk.fields)]
     absent = sub.isna().any(axis=1).to_numpy()
-    if len(fk.fields) == 1:
-        return absent | arrowstr.isin(sub.iloc[:, 0], wanted.iloc[:, 0])
     return absent | pd.MultiIndex.from_frame(sub).isin(pd.MultiIndex.from_frame(wanted))
 
 
@@ -93,7 +95,7 @@ def as_nulls(frame: pd.DataFrame, missing_values) -> pd.DataFrame:
     out = {}
     for name in frame.columns:
         col = frame[name]
-        gone = arrowstr.is_empty(col) if missing == [""] else arrowstr.isin(col, missing)
+        gone = arrowstr.is_missing(col, missing)
         if gone.any():
             nulled = pc.if_else(pa.array(gone), pa.scalar(None, pa.string()), arrowstr.arrow(col))
             col = pd.Series(pd.array(nulled, dtype=arrowstr.STRING), index=col.index, name=name)
