@@ -83,57 +83,32 @@ def _sniff_delimiter(first_line: str, expected: list[str]) -> str:
     return ","
 
 
-def read_raw(table: Table, root: Path) -> RawTable:
-    path = Path(root, table.path)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        return RawTable(table, None, problems=[problem("unreadable", file=table.path, detail=exc.strerror or str(exc))])
-    return parse_bytes(table, data)
+def read_raw(table: Table, root: Path, prefetched=None) -> RawTable:
+    """Read one raw table. ``prefetched``: what :func:`.csvarrow.read` gave for it, if it ran already."""
+    from . import csvarrow
+
+    data, arrow_table = prefetched if prefetched is not None else csvarrow.read(table, root)
+    if isinstance(data, OSError):
+        return RawTable(table, None, problems=[problem("unreadable", file=table.path, detail=data.strerror or str(data))])
+    return parse_bytes(table, data, arrow_table)
 
 
-def parse_bytes(table: Table, data: bytes) -> RawTable:
+_UNPARSED = object()
+
+
+def parse_bytes(table: Table, data: bytes, arrow_table=_UNPARSED) -> RawTable:
     """Read CSV bytes: pyarrow when the file is in canonical form (the usual
     case, and the only fast one), Python's csv module otherwise, which finds
     and places every fault. Both give the same cells."""
-    return _fast_parse(table, data) or _slow_parse(table, data)
+    from . import csvarrow
+
+    if arrow_table is _UNPARSED:
+        arrow_table = csvarrow.parse(table, data)
+    return (_from_arrow(table, data, arrow_table) if arrow_table is not None else None) or _slow_parse(table, data)
 
 
-def _fast_parse(table: Table, data: bytes) -> RawTable | None:
-    import pyarrow as pa
-    import pyarrow.csv as pacsv
-
+def _from_arrow(table: Table, data: bytes, arrow_table) -> RawTable | None:
     expected = table.field_names
-    header = ",".join(expected).encode("utf-8") + b"\n"
-    if not data.startswith(header) or b"\r" in data or not data.endswith(b"\n") or data.endswith(b"\n\n"):
-        return None
-    if not data.isascii():
-        try:
-            data.decode("utf-8")  # Arrow would fail inside its own error handler on bytes that are not UTF-8
-        except UnicodeDecodeError:
-            return None
-    invalid = []
-
-    def on_invalid(row):
-        invalid.append(row)
-        return "skip"
-
-    try:
-        arrow_table = pacsv.read_csv(
-            pa.py_buffer(data),
-            read_options=pacsv.ReadOptions(use_threads=True, block_size=1 << 24),
-            parse_options=pacsv.ParseOptions(delimiter=",", quote_char='"', double_quote=True, escape_char=False,
-                                             newlines_in_values=False, ignore_empty_lines=False,
-                                             invalid_row_handler=on_invalid),
-            convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in expected},
-                                                 strings_can_be_null=False, quoted_strings_can_be_null=False,
-                                                 check_utf8=True))
-    except (pa.ArrowInvalid, pa.ArrowKeyError, pa.ArrowNotImplementedError):
-        return None
-    if invalid or arrow_table.column_names != expected:
-        return None
-    if data.count(b"\n") != arrow_table.num_rows + 1:
-        return None  # a line break inside a quoted cell: one record is no longer one line
     frame = pd.DataFrame({n: pd.Series(pd.array(arrow_table.column(n), dtype=STRING)) for n in expected})
     if _canonical_problems(table, frame, data, table.path):
         return None  # the slow reader will say exactly what and where

@@ -36,9 +36,18 @@ def pick_engines(engine: str, rows: int) -> tuple[str, ...]:
 
 
 def read_tables(package) -> dict[str, RawTable]:
-    from .csvio import read_raw
+    """Every raw table. Files are read and parsed by Arrow, which releases the
+    interpreter lock, in a thread while this one imports pandas, which holds it."""
+    from concurrent.futures import ThreadPoolExecutor
 
-    return {name: read_raw(table, package.root) for name, table in package.tables.items()}
+    from . import csvarrow
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        loaded = pool.submit(lambda: {name: csvarrow.read(t, package.root) for name, t in package.tables.items()})
+        from .csvio import read_raw  # pandas, meanwhile
+
+        prefetched = loaded.result()
+    return {name: read_raw(table, package.root, prefetched[name]) for name, table in package.tables.items()}
 
 
 def _frictionless_worker(package, engine: str):
@@ -92,11 +101,11 @@ def check_package(package_dir=".", sources=None, engine: str = "auto", strict: b
 def _check(report, package, worker, sources, engine, strict):
     from concurrent.futures import ThreadPoolExecutor
 
+    raws = read_tables(package)  # first: it overlaps reading with pandas' import
     from .checks import evidence, rules
     from .checks.typed import Typed
 
     report.add(rules.unknown_declarations(package.tables.values()))
-    raws = read_tables(package)
     for raw in raws.values():
         report.add(raw.problems)
     rows = sum(len(r.frame) for r in raws.values() if r.usable)

@@ -65,3 +65,16 @@ def test_is_missing_and_has_byte_match_python(a, b, cut, missing):
     assert arrowstr.is_missing(series, missing).tolist() == [c is None or c in missing for c in cells]
     for byte in (b"\n", b",", b"a"):
         assert arrowstr.has_byte(arr, byte) == any(c is not None and byte.decode() in c for c in cells)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.one_of(st.binary(max_size=40), st.text(max_size=20).map(lambda t: t.encode("utf-8", "surrogatepass"))))
+def test_the_utf8_precheck_agrees_with_python(data):
+    from datapackage.csvarrow import _is_utf8
+
+    try:
+        data.decode("utf-8")
+        python = True
+    except UnicodeDecodeError:
+        python = False
+    assert _is_utf8(data) == python
