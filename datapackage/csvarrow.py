@@ -54,7 +54,86 @@ def parse(table, data: bytes):
         return None
     if data.count(b"\n") != arrow_table.num_rows + 1:
         return None  # a line break inside a quoted cell: one record is no longer one line
+    if first_out_of_order(table, arrow_table) is not None or not quoted_minimally(arrow_table, data, lines_known=True):
+        return None  # not canonical: the careful reader says what and where
     return arrow_table
+
+
+def sort_keys(table, arrow_table):
+    """The primary key of each row as one string (fields joined by U+001F), or None without a key."""
+    import pyarrow.compute as pc
+
+    cols = [arrow_table.column(k) for k in table.primary_key]
+    if not cols:
+        return None
+    keys = cols[0] if len(cols) == 1 else pc.binary_join_element_wise(*cols, "\x1f")
+    return keys.combine_chunks() if hasattr(keys, "combine_chunks") else keys
+
+
+def first_out_of_order(table, arrow_table) -> int | None:
+    """The first row (0-based) whose key sorts before the previous row's, if any.
+    Code point order, as Python compares strings: Arrow compares UTF-8 bytes, which sort the same."""
+    import numpy as np
+    import pyarrow.compute as pc
+
+    keys = sort_keys(table, arrow_table)
+    if keys is None or len(keys) < 2:
+        return None
+    less = pc.fill_null(pc.less(keys.slice(1), keys.slice(0, len(keys) - 1)), False)
+    if not pc.any(less).as_py():
+        return None
+    return int(np.flatnonzero(less.to_numpy(zero_copy_only=False))[0]) + 1
+
+
+def quoted_minimally(arrow_table, data: bytes, lines_known: bool = False) -> bool:
+    """Cheap proof that ``data`` is the canonical CSV of the cells, without writing it.
+
+    Reading already showed: UTF-8, no BOM, LF only, one record per line, the
+    schema's header. What is left is quoting and the final line break: minimal
+    quoting puts 2 + 2 x (inner quotes) quote characters around exactly the
+    cells that hold a comma, a quote or a line break. A line with no quote
+    character at all is canonical already (a comma in a cell would have split
+    it), so only the lines that hold quotes are looked at."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not lines_known:  # parse() has just checked both
+        if not data.endswith(b"\n") or data.endswith(b"\n\n"):
+            return False
+        if data.count(b"\n") != arrow_table.num_rows + 1:
+            return False
+    n_quotes = data.count(b'"')
+    if not n_quotes:
+        return True
+    if n_quotes < 100_000:  # the usual case: few quoted cells, found without a pass over every byte in numpy
+        quotes, at = [], data.find(b'"')
+        while at >= 0:
+            quotes.append(at)
+            at = data.find(b'"', at + 1)
+        line, prev, where = 0, 0, []
+        for q in quotes:
+            line += data.count(b"\n", prev, q)
+            prev = q
+            where.append(line)
+        quote_lines = np.asarray(where)
+    else:
+        raw = np.frombuffer(data, dtype=np.uint8)
+        quote_lines = np.searchsorted(np.flatnonzero(raw == 10), np.flatnonzero(raw == 34))
+    lines = np.unique(quote_lines)  # 0 is the header
+    header_quotes = int(np.count_nonzero(quote_lines == 0))
+    expected = sum(2 + 2 * c.count('"') for c in arrow_table.column_names if any(ch in c for ch in ',"\n\r'))
+    if header_quotes != expected:
+        return False
+    sub = arrow_table.take(pa.array(lines[lines > 0] - 1, type=pa.int64()))
+    for col in sub.columns:
+        # Line breaks cannot be in these cells (reading refused them), so only commas and quotes count.
+        needs = pc.or_(pc.match_substring(col, ","), pc.match_substring(col, '"'))
+        needs = pc.fill_null(needs, False)
+        if pc.any(needs).as_py():
+            inner = pc.count_substring(col.filter(needs), '"')
+            expected += int(2 * pc.sum(needs.cast("int64")).as_py() + 2 * (pc.sum(inner).as_py() or 0))
+    return len(quote_lines) == expected
 
 
 def _is_utf8(data: bytes) -> bool:

@@ -13,7 +13,6 @@ import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from .arrowstr import STRING
@@ -109,9 +108,8 @@ def parse_bytes(table: Table, data: bytes, arrow_table=_UNPARSED) -> RawTable:
 
 def _from_arrow(table: Table, data: bytes, arrow_table) -> RawTable | None:
     expected = table.field_names
+    # csvarrow.parse gives a table only for a file in canonical form.
     frame = pd.DataFrame({n: pd.Series(pd.array(arrow_table.column(n), dtype=STRING)) for n in expected})
-    if _canonical_problems(table, frame, data, table.path):
-        return None  # the slow reader will say exactly what and where
     return RawTable(table, frame, lines=list(range(2, len(frame) + 2)))
 
 
@@ -228,81 +226,25 @@ def canonical_bytes(table: Table, frame: pd.DataFrame) -> bytes:
     return buf.getvalue().encode("utf-8")
 
 
-def _sort_keys(table: Table, frame: pd.DataFrame) -> pd.Series:
-    cols = list(table.primary_key)
-    keys = frame[cols[0]].astype(STRING)
-    if len(cols) > 1:
-        keys = keys.str.cat([frame[c].astype(STRING) for c in cols[1:]], sep="\x1f")
-    return keys
+def _arrow_table(frame: pd.DataFrame):
+    import pyarrow as pa
 
+    from .arrowstr import arrow
 
-def _looks_canonical(frame: pd.DataFrame, data: bytes) -> bool:
-    """Cheap proof that ``data`` is the canonical CSV of ``frame``, without writing it.
-
-    Reading already showed: UTF-8, no BOM, LF only, one record per line, rows in
-    key order, the schema's header. What is left is quoting and the final line
-    break: minimal quoting puts 2 + 2 x (inner quotes) quote characters around
-    exactly the cells that hold a comma, a quote or a line break. A line with
-    no quote character at all is canonical already (a comma in a cell would have
-    split it), so only the lines that hold quotes are looked at."""
-    import pyarrow.compute as pc
-
-    from .arrowstr import arrow, to_bool
-
-    if not data.endswith(b"\n") or data.endswith(b"\n\n"):
-        return False
-    if data.count(b"\n") != len(frame) + 1:
-        return False
-    n_quotes = data.count(b'"')
-    if not n_quotes:
-        return True
-    if n_quotes < 100_000:  # the usual case: few quoted cells, found without a pass over every byte in numpy
-        quotes, at = [], data.find(b'"')
-        while at >= 0:
-            quotes.append(at)
-            at = data.find(b'"', at + 1)
-        line, prev, where = 0, 0, []
-        for q in quotes:
-            line += data.count(b"\n", prev, q)
-            prev = q
-            where.append(line)
-        quote_lines = np.asarray(where)
-    else:
-        raw = np.frombuffer(data, dtype=np.uint8)
-        quote_lines = np.searchsorted(np.flatnonzero(raw == 10), np.flatnonzero(raw == 34))
-    lines = np.unique(quote_lines)  # 0 is the header
-    header_quotes = int(np.count_nonzero(quote_lines == 0))
-    expected = sum(2 + 2 * c.count('"') for c in frame.columns if any(ch in c for ch in ',"\n\r'))
-    if header_quotes != expected:
-        return False
-    rows = lines[lines > 0] - 1
-    sub = frame.iloc[rows]
-    for col in sub.columns:
-        cells = arrow(sub[col])
-        # Line breaks cannot be in these cells (reading refused them), so only commas and quotes count.
-        needs = to_bool(pc.match_substring(cells, ",")) | to_bool(pc.match_substring(cells, '"'))
-        if needs.any():
-            inner = pc.count_substring(cells.filter(needs), '"')
-            expected += int(2 * needs.sum() + 2 * pc.sum(inner).as_py())
-    return len(quote_lines) == expected
+    return pa.table({name: arrow(frame[name]) for name in frame.columns})
 
 
 def _canonical_problems(table: Table, frame: pd.DataFrame, data: bytes, shown: str) -> list[Problem]:
     """Form faults that only a comparison with the canonical form shows."""
-    if table.primary_key and len(frame) > 1:
-        import pyarrow.compute as pc
+    from . import csvarrow
 
-        from .arrowstr import arrow, to_bool
-
-        keys = arrow(_sort_keys(table, frame)).combine_chunks()
-        # Code point order, as Python compares strings: Arrow compares UTF-8 bytes, which sort the same.
-        bad = np.flatnonzero(to_bool(pc.less(keys.slice(1), keys.slice(0, len(keys) - 1))))
-        if len(bad):
-            i = int(bad[0]) + 1
-            return [problem("row-order", file=shown, line=i + 2, column=",".join(table.primary_key),
-                            value=keys[i].as_py().replace("\x1f", ","),
-                            detail=keys[i - 1].as_py().replace("\x1f", ","))]
-    if _looks_canonical(frame, data):
+    cells = _arrow_table(frame)
+    i = csvarrow.first_out_of_order(table, cells)
+    if i is not None:
+        keys = csvarrow.sort_keys(table, cells)
+        return [problem("row-order", file=shown, line=i + 2, column=",".join(table.primary_key),
+                        value=keys[i].as_py().replace("\x1f", ","), detail=keys[i - 1].as_py().replace("\x1f", ","))]
+    if csvarrow.quoted_minimally(cells, data):
         return []
     canon = canonical_bytes(table, frame)
     if canon == data:

@@ -118,10 +118,12 @@ def _check(report, package, worker, sources, engine, strict):
         worker.cancel()
     typed = {name: Typed(raw) for name, raw in raws.items() if raw.usable}
     found = []
-    # The evidence search spends its time in numpy and Arrow, which release the
-    # GIL: it runs beside the column checks. Reports keep their fixed order.
-    with ThreadPoolExecutor(max_workers=1) as pool:
+    # The evidence search and the shared rules spend most of their time in numpy
+    # and Arrow, which release the GIL: they run beside the column checks.
+    # Reports keep their fixed order.
+    with ThreadPoolExecutor(max_workers=2) as pool:
         quoted = pool.submit(evidence.check, typed, sources, strict=strict)
+        ruled_f = pool.submit(rules.check, typed)
         if "pandera" in engines:
             from .checks import pandera_engine
 
@@ -130,8 +132,9 @@ def _check(report, package, worker, sources, engine, strict):
             from .checks import fast_engine
 
             found += fast_engine.check(package, raws, typed)
-        found += rules.check(typed)
         problems, notices, ev_stats = quoted.result()
+        ruled = ruled_f.result()
+    found += ruled
     if "frictionless" in engines:
         from .checks import frictionless_engine
 
