@@ -31,11 +31,33 @@ def arrow(series: pd.Series) -> pa.ChunkedArray:
     return pa.chunked_array([pa.array(series.astype(object).where(series.notna(), None), type=pa.string())])
 
 
+def cells(series: pd.Series) -> pa.ChunkedArray:
+    """The column as Arrow strings without a copy: ``large_string``, as pandas keeps
+    them (or ``string``). :func:`arrow` casts to ``string``, which copies the offsets:
+    right for writing a release, wasted on a check."""
+    arr = series.array
+    if hasattr(arr, "_pa_array"):
+        data = arr._pa_array
+        return data if _is_text(data.type) else pc.cast(data, pa.large_string())
+    return pa.chunked_array([pa.array(series.astype(object).where(series.notna(), None), type=pa.large_string())])
+
+
+def _is_text(kind: pa.DataType) -> bool:
+    return pa.types.is_string(kind) or pa.types.is_large_string(kind)
+
+
+def offsets(chunk: pa.Array) -> np.ndarray:
+    """The offsets of a (large_)string or (large_)binary array, as numpy, without a copy."""
+    wide = pa.types.is_large_string(chunk.type) or pa.types.is_large_binary(chunk.type)
+    kind, size = (np.int64, 8) if wide else (np.int32, 4)
+    return np.frombuffer(chunk.buffers()[1], dtype=kind, count=len(chunk) + 1, offset=chunk.offset * size)
+
+
 def as_strings(series: pd.Series) -> pd.Series:
     """The column with the Arrow-backed string dtype the checks expect."""
     if isinstance(series.dtype, pd.StringDtype) and series.dtype.storage == "pyarrow" and series.dtype.na_value is pd.NA:
         return series
-    return pd.Series(pd.array(arrow(series), dtype=STRING), index=series.index, name=series.name)
+    return pd.Series(pd.array(cells(series), dtype=STRING), index=series.index, name=series.name)
 
 
 def to_bool(result) -> np.ndarray:
@@ -46,15 +68,15 @@ def to_bool(result) -> np.ndarray:
 def isin(series: pd.Series, values) -> np.ndarray:
     """Each cell is one of ``values`` (a Series of strings, or any iterable)."""
     if isinstance(values, pd.Series):
-        value_set = arrow(values).combine_chunks()
+        value_set = cells(values).combine_chunks()
     else:
         value_set = pa.array([str(v) for v in values], type=pa.string())
-    return to_bool(pc.is_in(arrow(series), value_set=value_set))
+    return to_bool(pc.is_in(cells(series), value_set=value_set))
 
 
 def all_distinct(series: pd.Series) -> bool:
     """No value occurs twice (missing cells aside)."""
-    arr = arrow(series).drop_null()
+    arr = cells(series).drop_null()
     if len(arr) < 2:
         return True
     if not pc.all(pc.less(arr[:-1], arr[1:])).as_py():  # raw files are in key order: then one pass tells
@@ -65,13 +87,13 @@ def all_distinct(series: pd.Series) -> bool:
 
 def is_empty(series: pd.Series) -> np.ndarray:
     """The cell is the empty string (missing cells: False)."""
-    return to_bool(pc.equal(pc.binary_length(arrow(series)), 0))
+    return to_bool(pc.equal(pc.binary_length(cells(series)), 0))
 
 
 def is_missing(series: pd.Series, missing_values) -> np.ndarray:
     """The cell is null or one of ``missing_values``. The usual [""] needs only
     the string lengths, not a hash of every cell."""
-    arr = arrow(series)
+    arr = cells(series)
     missing = list(missing_values)
     hit = pc.equal(pc.binary_length(arr), 0) if missing == [""] else \
         pc.is_in(arr, value_set=pa.array([str(v) for v in missing], type=pa.string()))
@@ -87,10 +109,10 @@ def has_byte(arr: pa.ChunkedArray, byte: bytes) -> bool:
     for chunk in arr.chunks:
         if len(chunk) == 0:
             continue
-        _, offsets, data = chunk.buffers()
+        data = chunk.buffers()[2]
         if data is None:
             continue
-        bounds = np.frombuffer(offsets, dtype=np.int32, count=len(chunk) + 1, offset=chunk.offset * 4)
+        bounds = offsets(chunk)
         if memoryview(data)[bounds[0]:bounds[-1]].tobytes().find(byte) >= 0:
             return True
     return False
@@ -98,7 +120,7 @@ def has_byte(arr: pa.ChunkedArray, byte: bytes) -> bool:
 
 def search(series: pd.Series, pattern: str) -> np.ndarray:
     """RE2 search of ``pattern`` in each cell (null cells: False)."""
-    return to_bool(pc.match_substring_regex(arrow(series), pattern))
+    return to_bool(pc.match_substring_regex(cells(series), pattern))
 
 
 # What str.isspace() accepts, listed (computing it costs a tenth of a second at import).
@@ -114,10 +136,10 @@ def _end_bytes(arr: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray, np.ndarray
         n = len(chunk)
         if n == 0:
             continue
-        _, offsets_buf, data_buf = chunk.buffers()
-        offsets = np.frombuffer(offsets_buf, dtype=np.int32, count=n + 1, offset=chunk.offset * 4)
+        data_buf = chunk.buffers()[2]
+        bounds = offsets(chunk)
         data = np.frombuffer(data_buf, dtype=np.uint8) if data_buf is not None and data_buf.size else np.zeros(1, np.uint8)
-        starts, ends = offsets[:-1], offsets[1:]
+        starts, ends = bounds[:-1], bounds[1:]
         ok = ends > starts
         if chunk.null_count:
             ok &= np.asarray(chunk.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
@@ -135,15 +157,15 @@ def first_or_last_in(series: pd.Series, first: list[str], last: list[str]) -> np
     A byte table finds the candidates (a cell whose first byte is the first byte
     of one of ``first``, or whose last byte is the last byte of one of ``last``);
     only those few are then looked at as characters."""
-    return first_or_last_in_arrow(arrow(series), first, last)
+    return first_or_last_in_arrow(cells(series), first, last)
 
 
 def first_or_last_in_arrow(arr: pa.ChunkedArray | pa.Array, first: list[str], last: list[str]) -> np.ndarray:
     """:func:`first_or_last_in` for an Arrow string array."""
     if isinstance(arr, pa.Array):
         arr = pa.chunked_array([arr], type=arr.type)
-    if arr.type != pa.string():
-        arr = pc.cast(arr, pa.string())
+    if not _is_text(arr.type):
+        arr = pc.cast(arr, pa.large_string())
     head_bytes, tail_bytes, ok = _end_bytes(arr)
     lut_first = np.zeros(256, dtype=bool)
     lut_first[[c.encode("utf-8")[0] for c in first]] = True
@@ -159,7 +181,7 @@ def first_or_last_in_arrow(arr: pa.ChunkedArray | pa.Array, first: list[str], la
 
 
 def lengths(series: pd.Series) -> np.ndarray:
-    return np.asarray(pc.fill_null(pc.utf8_length(arrow(series)), 0).to_numpy(zero_copy_only=False))
+    return np.asarray(pc.fill_null(pc.utf8_length(cells(series)), 0).to_numpy(zero_copy_only=False))
 
 
 _RE2_UNSAFE = re.compile(r"\\[dDwWsSbBAZz0-9]|\(\?[=!<P]|\(\?[aiLmsux]")
@@ -177,9 +199,9 @@ def python_match(series: pd.Series, mask: np.ndarray, pattern: str) -> np.ndarra
             # re.match anchors at the start; Python's $ also matches before a final newline.
             anchored = f"^(?:{pattern})"
             hit = search(series, anchored)
-            tail = to_bool(pc.ends_with(arrow(series), "\n")) if has_byte(arrow(series), b"\n") else None
+            tail = to_bool(pc.ends_with(cells(series), "\n")) if has_byte(cells(series), b"\n") else None
             if tail is not None and tail.any():
-                trimmed = pc.utf8_slice_codeunits(arrow(series), 0, -1)
+                trimmed = pc.utf8_slice_codeunits(cells(series), 0, -1)
                 hit |= tail & to_bool(pc.match_substring_regex(trimmed, anchored))
             return hit & mask
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
@@ -198,7 +220,7 @@ def via_uniques(series: pd.Series, mask: np.ndarray, fn) -> tuple[np.ndarray, np
     out = np.full(n, np.nan)
     if not mask.any():
         return ok, out
-    values = arrow(series)
+    values = cells(series)
     chosen = values.filter(pa.array(mask))
     uniques = pc.unique(chosen).drop_null()
     results = [fn(v) for v in uniques.to_pylist()]

@@ -81,7 +81,7 @@ def _fast_numbers(values: pd.Series, present: np.ndarray, pattern: str, slow_fn)
     fast = present & arrowstr.search(values, pattern)
     order = np.full(len(values), np.nan)
     if fast.any():
-        cells = pc.if_else(pa.array(fast), arrowstr.arrow(values), "0")
+        cells = pc.if_else(pa.array(fast), arrowstr.cells(values), "0")
         order[fast] = pc.cast(cells, pa.float64()).to_numpy(zero_copy_only=False)[fast]
     ok_slow, slow_vals = arrowstr.via_uniques(values, present & ~fast, slow_fn)
     order[ok_slow] = slow_vals[ok_slow]

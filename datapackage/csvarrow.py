@@ -45,7 +45,7 @@ def parse(table, data: bytes):
             parse_options=pacsv.ParseOptions(delimiter=",", quote_char='"', double_quote=True, escape_char=False,
                                              newlines_in_values=False, ignore_empty_lines=False,
                                              invalid_row_handler=on_invalid),
-            convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in expected},
+            convert_options=pacsv.ConvertOptions(column_types={n: pa.large_string() for n in expected},
                                                  strings_can_be_null=False, quoted_strings_can_be_null=False,
                                                  check_utf8=True))
     except (pa.ArrowInvalid, pa.ArrowKeyError, pa.ArrowNotImplementedError):
@@ -61,12 +61,13 @@ def parse(table, data: bytes):
 
 def sort_keys(table, arrow_table):
     """The primary key of each row as one string (fields joined by U+001F), or None without a key."""
+    import pyarrow as pa
     import pyarrow.compute as pc
 
     cols = [arrow_table.column(k) for k in table.primary_key]
     if not cols:
         return None
-    keys = cols[0] if len(cols) == 1 else pc.binary_join_element_wise(*cols, "\x1f")
+    keys = cols[0] if len(cols) == 1 else pc.binary_join_element_wise(*cols, pa.scalar("\x1f", cols[0].type))
     return keys.combine_chunks() if hasattr(keys, "combine_chunks") else keys
 
 

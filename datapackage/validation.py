@@ -42,11 +42,11 @@ def read_tables(package) -> dict[str, RawTable]:
 
     from . import csvarrow
 
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        loaded = pool.submit(lambda: {name: csvarrow.read(t, package.root) for name, t in package.tables.items()})
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        loaded = {name: pool.submit(csvarrow.read, t, package.root) for name, t in package.tables.items()}
         from .csvio import read_raw  # pandas, meanwhile
 
-        prefetched = loaded.result()
+        prefetched = {name: job.result() for name, job in loaded.items()}
     return {name: read_raw(table, package.root, prefetched[name]) for name, table in package.tables.items()}
 
 

@@ -98,6 +98,9 @@ def test_the_text_index_finds_exactly_the_quotes_python_finds(text, others, wind
     index = TextIndex(text, window=window)
     assert (index.keys is not None) == (len(text.encode("utf-8")) >= window)
     assert index.contains(quotes).tolist() == [q in text for q in quotes]
+    import pyarrow as pa  # pandas keeps strings as large_string: 64-bit offsets
+
+    assert index.contains(pa.array(quotes, pa.large_string())).tolist() == [q in text for q in quotes]
 
 
 def test_most_quotes_are_decided_by_the_hashed_path():

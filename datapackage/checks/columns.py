@@ -80,8 +80,8 @@ def primary_key(table: Table, frame: pd.DataFrame) -> np.ndarray:
 def foreign_key(fk: ForeignKey, frame: pd.DataFrame, target: pd.DataFrame) -> np.ndarray:
     """True where the key is incomplete or found among the target's keys."""
     if len(fk.fields) == 1:  # the usual case: one hash lookup in Arrow, no frame copied
-        cells = arrowstr.arrow(frame[fk.fields[0]])
-        keys = arrowstr.arrow(target[fk.reference_fields[0]]).drop_null().combine_chunks()
+        cells = arrowstr.cells(frame[fk.fields[0]])
+        keys = arrowstr.cells(target[fk.reference_fields[0]]).drop_null().combine_chunks()
         return arrowstr.to_bool(pc.is_null(cells)) | arrowstr.to_bool(pc.is_in(cells, value_set=keys))
     wanted = target[list(fk.reference_fields)].dropna()
     sub = frame[list(fk.fields)]
@@ -97,7 +97,8 @@ def as_nulls(frame: pd.DataFrame, missing_values) -> pd.DataFrame:
         col = frame[name]
         gone = arrowstr.is_missing(col, missing)
         if gone.any():
-            nulled = pc.if_else(pa.array(gone), pa.scalar(None, pa.string()), arrowstr.arrow(col))
+            values = arrowstr.cells(col)
+            nulled = pc.if_else(pa.array(gone), pa.scalar(None, values.type), values)
             col = pd.Series(pd.array(nulled, dtype=arrowstr.STRING), index=col.index, name=name)
         out[name] = col
     return pd.DataFrame(out, index=frame.index)

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .. import arrowstr
 from ..problems import problem
 from .typed import Typed
 
@@ -143,13 +144,13 @@ class TextIndex:
         import pyarrow.compute as pc
 
         arr = quotes if isinstance(quotes, (pa.Array, pa.ChunkedArray)) else pa.array(list(quotes), type=pa.string())
-        binary = pc.cast(arr, pa.binary())
+        binary = pc.cast(arr, pa.large_binary() if pa.types.is_large_string(arr.type) else pa.binary())
         binary = binary.combine_chunks() if isinstance(binary, pa.ChunkedArray) else binary
         found = np.zeros(len(binary), dtype=bool)
         if len(binary) == 0:
             return found
-        _, offsets, data = binary.buffers()
-        starts = np.frombuffer(offsets, dtype=np.int32, count=len(binary) + 1, offset=binary.offset * 4).astype(np.int64)
+        data = binary.buffers()[2]
+        starts = arrowstr.offsets(binary).astype(np.int64)
         lengths = np.diff(starts)
         starts = starts[:-1]
         slow = np.ones(len(binary), dtype=bool)
@@ -278,9 +279,7 @@ def check(tables: dict[str, Typed], given_dirs=None, strict: bool = False) -> tu
                 continue
             stats["checked"] += len(rows)
             index = indexes.get(sid) or indexes.setdefault(sid, TextIndex(text))
-            from .. import arrowstr
-
-            found = index.contains(arrowstr.arrow(t.frame[field]).take(rows))
+            found = index.contains(arrowstr.cells(t.frame[field]).take(rows))
             for i in rows[~found]:
                 quote = t.frame[field].iat[i]
                 near = closest_passage(text, quote)

@@ -142,10 +142,10 @@ def _lookup(t: Typed, field: str, tables: dict, column: str) -> tuple[pd.Series,
     import pyarrow.compute as pc
 
     target = tables[fk.resource]
-    keys = arrowstr.arrow(target.frame[fk.reference_fields[0]]).combine_chunks()
-    values = arrowstr.arrow(target.frame[column]).combine_chunks()
+    keys = arrowstr.cells(target.frame[fk.reference_fields[0]]).combine_chunks()
+    values = arrowstr.cells(target.frame[column]).combine_chunks()
     # A hash join: the position of each value among the target's keys (the first, if repeated).
-    idx = pc.index_in(arrowstr.arrow(t.frame[field]), value_set=keys)
+    idx = pc.index_in(arrowstr.cells(t.frame[field]), value_set=keys)
     found = pc.take(values, idx)
     return pd.Series(pd.array(found, dtype=arrowstr.STRING), index=t.frame.index), fk.resource
 
