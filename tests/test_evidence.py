@@ -101,6 +101,9 @@ def test_the_text_index_finds_exactly_the_quotes_python_finds(text, others, wind
     import pyarrow as pa  # pandas keeps strings as large_string: 64-bit offsets
 
     assert index.contains(pa.array(quotes, pa.large_string())).tolist() == [q in text for q in quotes]
+    rows = data.draw(st.lists(st.integers(0, len(quotes) - 1), max_size=10))  # some rows of a column, in place
+    column = pa.chunked_array([pa.array(quotes[:2], pa.large_string()), pa.array(quotes[2:], pa.large_string())])
+    assert index.contains(column, rows).tolist() == [quotes[i] in text for i in rows]
 
 
 def test_most_quotes_are_decided_by_the_hashed_path():
