@@ -9,7 +9,7 @@ way to overlap them. The worker reports exactly what
 and whenever it cannot (it failed to start, crashed, or said something that
 is not a list of problems), the caller runs the engine in-process instead.
 
-Protocol: ``python -m datapackage.checks.frictionless_worker PACKAGE_DIR``
+Protocol: the worker (:func:`main`, given the package directory)
 checks the descriptor at once, then reads one pickle from stdin: the cells
 of the tables (see :func:`frictionless_engine.cells`), or None to stop. It
 writes one pickle to stdout: the list of problems.
@@ -17,7 +17,6 @@ writes one pickle to stdout: the list of problems.
 
 from __future__ import annotations
 
-import os
 import pickle
 import subprocess
 import sys
@@ -32,13 +31,13 @@ class Worker:
     """A started worker: :meth:`send` the cells, then :meth:`result`."""
 
     def __init__(self, package_dir: Path):
-        env = dict(os.environ)
-        # The child imports this package from where the parent found it, installed or not.
+        # The child imports this package from where the parent found it, installed or not;
+        # appended to its path, so that nothing there shadows the standard library.
         here = str(Path(datapackage.__file__).resolve().parent.parent)
-        env["PYTHONPATH"] = os.pathsep.join(p for p in (here, env.get("PYTHONPATH")) if p)
-        self.proc = subprocess.Popen([sys.executable, "-m", __name__, str(Path(package_dir).resolve())],
-                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                                     env=env)
+        start = (f"import sys; sys.path.append({here!r}); "
+                 f"from datapackage.checks.frictionless_worker import main; sys.exit(main(sys.argv[1]))")
+        self.proc = subprocess.Popen([sys.executable, "-c", start, str(Path(package_dir).resolve())],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
 
     def send(self, cells) -> None:
         """Hand over the cells; the worker checks them while the caller goes on."""
@@ -109,7 +108,3 @@ def _receive(into: dict) -> None:
         into["cells"] = pickle.load(sys.stdin.buffer)
     except EOFError:
         pass
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1]))
