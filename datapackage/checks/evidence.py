@@ -138,6 +138,19 @@ class TextIndex:
             self.pos = np.argsort(hashes, kind="stable")
             self.keys = hashes[self.pos]
 
+    def _places(self, h: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """For each hash: where its positions begin among the sorted keys, and how many there are."""
+        # Sorted needles let searchsorted walk the keys in order, not jump about them.
+        order = np.argsort(h, kind="stable")
+        lo = np.empty_like(order)
+        lo[order] = np.searchsorted(self.keys, h[order], side="left")
+        last = len(self.keys) - 1
+        present = (lo <= last) & (self.keys[np.minimum(lo, last)] == h)
+        several = np.flatnonzero(present & (lo < last) & (self.keys[np.minimum(lo + 1, last)] == h))
+        hi = lo + present
+        hi[several] = np.searchsorted(self.keys, h[several], side="right")  # a repeated window: find its end
+        return lo, hi - lo
+
     def contains(self, quotes, rows=None) -> np.ndarray:
         """For each quote (a list of str, or an Arrow string array; only the ``rows``
         of it, if given): is it in the text? The quotes are read where they lie: no copy."""
@@ -161,17 +174,7 @@ class TextIndex:
             if len(quick):
                 qbuf = np.frombuffer(data, dtype=np.uint8, count=int((starts[quick] + lengths[quick]).max()))
                 qbuf = np.concatenate([qbuf, np.zeros(8, dtype=np.uint8)])
-                h = _window_hashes(qbuf, starts[quick], self.window)
-                # Sorted needles let searchsorted walk the keys in order, not jump about them.
-                order = np.argsort(h, kind="stable")
-                lo = np.empty_like(order)
-                lo[order] = np.searchsorted(self.keys, h[order], side="left")
-                n_keys = len(self.keys)
-                present = (lo < n_keys) & (self.keys[np.minimum(lo, n_keys - 1)] == h)
-                several = np.flatnonzero(present & (lo + 1 < n_keys) & (self.keys[np.minimum(lo + 1, n_keys - 1)] == h))
-                hi = lo + present
-                hi[several] = np.searchsorted(self.keys, h[several], side="right")
-                many = hi - lo
+                lo, many = self._places(_window_hashes(qbuf, starts[quick], self.window))
                 # A passage the text repeats a few times: each place is compared; more: bytes.find.
                 listed = np.flatnonzero((many >= 1) & (many <= self.CANDIDATES))
                 quote_of = np.repeat(listed, many[listed])
