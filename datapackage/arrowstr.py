@@ -24,11 +24,8 @@ PY_SPACE = ("\\t\\n\\x0b\\x0c\\r\\x1c-\\x1f \\x{85}\\x{a0}\\x{1680}\\x{2000}-\\x
 
 def arrow(series: pd.Series) -> pa.ChunkedArray:
     """The column as an Arrow string array (missing cells as nulls)."""
-    arr = series.array
-    if hasattr(arr, "_pa_array"):
-        data = arr._pa_array
-        return data if data.type == pa.string() else pc.cast(data, pa.string())
-    return pa.chunked_array([pa.array(series.astype(object).where(series.notna(), None), type=pa.string())])
+    data = cells(series)
+    return data if data.type == pa.string() else pc.cast(data, pa.string())
 
 
 def cells(series: pd.Series) -> pa.ChunkedArray:

@@ -80,10 +80,10 @@ def _column_strings(rt: ReleaseTable, field: dict) -> pa.Array:
 
 def _any_special_byte(cells: pa.StringArray) -> bool:
     """Does any cell hold a comma, a quote, CR or LF? (ASCII bytes: never part of another UTF-8 character.)"""
-    _, offsets, data = cells.buffers()
+    data = cells.buffers()[2]
     if data is None or len(cells) == 0:
         return False
-    bounds = np.frombuffer(offsets, dtype=np.int32, count=len(cells) + 1, offset=cells.offset * 4)
+    bounds = arrowstr.offsets(cells)
     raw = bytes(memoryview(data)[bounds[0]:bounds[-1]])
     return any(c in raw for c in (b",", b'"', b"\r", b"\n"))
 
