@@ -62,8 +62,30 @@ def _require_package(package_dir: Path) -> None:
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="dprk-relations")
-def main():
+@click.pass_context
+def main(ctx):
     """Build, check and load the DPRK Relations dataset."""
+    _without_data_synthesis(ctx)
+
+
+# pandera imports hypothesis, when it is installed, for its data synthesis:
+# a tenth of a second at every start of a command that never synthesizes data.
+_SYNTHESIS = "hypothesis"
+
+
+def _without_data_synthesis(ctx) -> None:
+    """While a command runs, pandera finds no hypothesis to import (it does without).
+    A process that imported hypothesis already (the tests, a notebook) keeps it,
+    and the block is lifted when the command ends."""
+    if _SYNTHESIS in sys.modules:
+        return
+    sys.modules[_SYNTHESIS] = None
+
+    def lift():
+        if _SYNTHESIS in sys.modules and sys.modules[_SYNTHESIS] is None:
+            del sys.modules[_SYNTHESIS]
+
+    ctx.call_on_close(lift)
 
 
 @main.command()

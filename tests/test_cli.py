@@ -1,9 +1,12 @@
 """The command line: exit codes, JSON equal to the API's report, help everywhere."""
 
 import json
+import os
 import re
+import subprocess
+import sys
 
-from conftest import run_cli
+from conftest import REPO, run_cli
 from datapackage import validate
 from datapackage.cli import main
 
@@ -39,3 +42,22 @@ def test_every_command_has_help_and_is_in_the_readme(repo):
 def test_python_m_datapackage_works(repo):
     out = run_cli("--help", process=True)
     assert out.returncode == 0 and "validate" in out.stdout
+
+
+def test_a_command_does_without_hypothesis_and_gives_it_back(pkg, source_dirs):
+    """pandera's data synthesis is not loaded by a command (a tenth of a second at
+    each start), and a process that goes on after the command can import it."""
+    script = (
+        "import sys\n"
+        "from datapackage.cli import main\n"
+        "try:\n"
+        f"    main(['validate', {str(pkg.root)!r}, '--engine', 'pandera'])\n"
+        "except SystemExit as exc:\n"
+        "    code = exc.code\n"
+        "print(code, 'pandera' in sys.modules, 'hypothesis' in sys.modules)\n"
+        "import hypothesis\n"
+        "print(hypothesis.__name__)\n")
+    env = {**os.environ, "DPRK_RELATIONS_SOURCES": os.pathsep.join(map(str, source_dirs))}
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, cwd=REPO)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split("\n")[-3:] == ["0 True False", "hypothesis", ""], out.stdout
