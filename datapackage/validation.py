@@ -35,18 +35,26 @@ def pick_engines(engine: str, rows: int) -> tuple[str, ...]:
     return (engine,)
 
 
-def read_tables(package) -> dict[str, RawTable]:
+def read_tables(package, when_parsed=None) -> dict[str, RawTable]:
     """Every raw table. Files are read and parsed by Arrow, which releases the
-    interpreter lock, in a thread while this one imports pandas, which holds it."""
+    interpreter lock, in a thread while this one imports pandas, which holds it.
+
+    ``when_parsed``: called in that thread, before pandas is needed, with what
+    :func:`.csvarrow.read` gave for each table (name -> (bytes, Arrow table or None))."""
     from concurrent.futures import ThreadPoolExecutor
 
     from . import csvarrow
 
     with ThreadPoolExecutor(max_workers=2) as pool:
         loaded = {name: pool.submit(csvarrow.read, t, package.root) for name, t in package.tables.items()}
+        if when_parsed is not None:
+            # Queued after every read, so it waits only on jobs already running.
+            early = pool.submit(lambda: when_parsed({name: job.result() for name, job in loaded.items()}))
         from .csvio import read_raw  # pandas, meanwhile
 
         prefetched = {name: job.result() for name, job in loaded.items()}
+        if when_parsed is not None:
+            early.result()
     return {name: read_raw(table, package.root, prefetched[name]) for name, table in package.tables.items()}
 
 
@@ -101,7 +109,21 @@ def check_package(package_dir=".", sources=None, engine: str = "auto", strict: b
 def _check(report, package, worker, sources, engine, strict):
     from concurrent.futures import ThreadPoolExecutor
 
-    raws = read_tables(package)  # first: it overlaps reading with pandas' import
+    sent = []
+
+    def send_early(parsed):
+        """When every file is in canonical form, its cells are Arrow's: the worker gets
+        them now and checks them while this process is still importing pandas."""
+        from .checks import frictionless_engine
+
+        arrow_tables = {name: arrow for name, (_, arrow) in parsed.items()}
+        if any(a is None for a in arrow_tables.values()):
+            return  # the careful reader decides what is usable: sent after reading
+        if "frictionless" in pick_engines(engine, sum(a.num_rows for a in arrow_tables.values())):
+            worker.send(frictionless_engine.arrow_cells(package, arrow_tables))
+            sent.append(True)
+
+    raws = read_tables(package, send_early if worker else None)  # first: reading overlaps pandas' import
     from .checks import evidence, rules
     from .checks.typed import Typed
 
@@ -111,9 +133,10 @@ def _check(report, package, worker, sources, engine, strict):
     rows = sum(len(r.frame) for r in raws.values() if r.usable)
     engines = pick_engines(engine, rows)
     if worker and "frictionless" in engines:
-        from .checks import frictionless_engine
+        if not sent:
+            from .checks import frictionless_engine
 
-        worker.send(frictionless_engine.cells(raws))
+            worker.send(frictionless_engine.cells(raws))
     elif worker:
         worker.cancel()
     typed = {name: Typed(raw) for name, raw in raws.items() if raw.usable}

@@ -88,3 +88,55 @@ def test_the_command_line_uses_a_worker_and_reports_the_same(pkg, tmp_path):
     got = json.loads(out.stdout)
     assert got["started"] == 1
     assert got["report"] == json.loads(json.dumps(expected))
+
+
+def test_cells_from_arrow_are_the_cells_the_careful_reader_gives(pkg):
+    """The worker may get the cells from Arrow before pandas is imported: they must be
+    exactly the cells read later, quotes, commas, non-ASCII text and empty tables included."""
+    from datapackage import csvarrow
+
+    _damage(pkg)
+    line = pkg.find("raw/visits.csv", "visit_id", "2018-03-yang-jiechi-seoul")
+    pkg.set_cell("raw/visits.csv", line, "coding_note", 'He said "yes, at once" — 金正恩')
+    header = pkg.rows("raw/sanctions.csv")[0]
+    pkg.write_rows("raw/sanctions.csv", [header])
+    package = load_package(pkg.root)
+    parsed = {name: csvarrow.read(t, package.root) for name, t in package.tables.items()}
+    assert all(arrow is not None for _, arrow in parsed.values())  # every file took the fast path
+    got = frictionless_engine.arrow_cells(package, {n: arrow for n, (_, arrow) in parsed.items()})
+    expected = frictionless_engine.cells(validation.read_tables(package))
+    assert got == expected
+    assert got["sanctions"] == ([header], [])
+    assert any('He said "yes, at once" — 金正恩' in row for row in got["visits"][0])
+
+
+def _probe(root):
+    """validate in a fresh process, saying which function gave the worker its cells."""
+    import subprocess
+    import sys
+
+    probe = ("import json, sys\n"
+             "from datapackage import validation\n"
+             "from datapackage.checks import frictionless_engine as fe\n"
+             "calls = []\n"
+             "for name in ('cells', 'arrow_cells'):\n"
+             "    real = getattr(fe, name)\n"
+             "    setattr(fe, name, lambda *a, real=real, name=name: calls.append(name) or real(*a))\n"
+             "report = validation.validate(sys.argv[1]).to_dict()\n"
+             "print(json.dumps({'calls': calls, 'report': report}))\n")
+    out = subprocess.run([sys.executable, "-c", probe, str(root)], capture_output=True, text=True, check=True)
+    return json.loads(out.stdout)
+
+
+def test_canonical_files_reach_the_worker_before_pandas_and_others_after(pkg):
+    _damage(pkg)
+    expected = json.loads(json.dumps(validation.validate(pkg.root).to_dict()))
+    got = _probe(pkg.root)
+    assert got["calls"] == ["arrow_cells"] and got["report"] == expected
+    # A file with Windows line ends takes the careful reader: its cells are sent after reading.
+    path = pkg.path("raw/actors.csv")
+    path.write_bytes(path.read_bytes().replace(b"\n", b"\r\n"))
+    expected = json.loads(json.dumps(validation.validate(pkg.root).to_dict()))
+    got = _probe(pkg.root)
+    assert got["calls"] == ["cells"] and got["report"] == expected
+    assert any(e["rule"] == "line-ending" for e in got["report"]["problems"])
