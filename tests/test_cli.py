@@ -61,3 +61,22 @@ def test_a_command_does_without_hypothesis_and_gives_it_back(pkg, source_dirs):
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, cwd=REPO)
     assert out.returncode == 0, out.stderr
     assert out.stdout.split("\n")[-3:] == ["0 True False", "hypothesis", ""], out.stdout
+
+
+def test_commands_allocate_with_jemalloc_unless_the_user_chose(pkg, source_dirs):
+    script = (
+        "import os, sys\n"
+        "from datapackage.cli import main\n"
+        "try:\n"
+        f"    main(['validate', {str(pkg.root)!r}])\n"
+        "except SystemExit as exc:\n"
+        "    code = exc.code\n"
+        "import pyarrow\n"
+        "print(code, pyarrow.default_memory_pool().backend_name, os.environ.get('ARROW_DEFAULT_MEMORY_POOL'))\n")
+    env = {**os.environ, "DPRK_RELATIONS_SOURCES": os.pathsep.join(map(str, source_dirs))}
+    env.pop("ARROW_DEFAULT_MEMORY_POOL", None)
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, cwd=REPO)
+    assert out.stdout.split("\n")[-2] == "0 jemalloc None", out.stdout + out.stderr
+    env["ARROW_DEFAULT_MEMORY_POOL"] = "system"
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, cwd=REPO)
+    assert out.stdout.split("\n")[-2] == "0 system system", out.stdout + out.stderr
