@@ -47,7 +47,7 @@ def parse(table, data: bytes):
                                              invalid_row_handler=on_invalid),
             convert_options=pacsv.ConvertOptions(column_types={n: pa.large_string() for n in expected},
                                                  strings_can_be_null=False, quoted_strings_can_be_null=False,
-                                                 check_utf8=True))
+                                                 check_utf8=False))  # checked above, for the whole file
     except (pa.ArrowInvalid, pa.ArrowKeyError, pa.ArrowNotImplementedError):
         return None
     if invalid or arrow_table.column_names != expected:
