@@ -61,24 +61,29 @@ def release_contents(package, tables, version: str, created: str | None, changel
     from .safety import check_release_csvs
 
     files: dict[str, bytes] = {}
-    # Parquet encoding runs in Arrow's C++ without the GIL: it overlaps with the
-    # CSV writing and checking, which are partly Python. Neither changes the tables.
-    with ThreadPoolExecutor(max_workers=1) as pool:
+    top = f"dprk-relations-{version}"
+    # Parquet encoding, the last safety check (Arrow) and compressing the data files for
+    # the archive (zlib) run without the interpreter lock: in threads, beside the CSV
+    # writing and the documents, which are mostly Python. None changes the tables.
+    with ThreadPoolExecutor(max_workers=2) as pool:
         parquet = {name: pool.submit(rf.parquet_bytes, rt, version) for name, rt in tables.items()}
         csvs = {name: rf.csv_bytes(rt) for name, rt in tables.items()}
-        check_release_csvs({f"data/{n}.csv": b for n, b in csvs.items()}, {n: rt.schema for n, rt in tables.items()})
+        safe = pool.submit(check_release_csvs, {f"data/{n}.csv": b for n, b in csvs.items()},
+                           {n: rt.schema for n, rt in tables.items()})
         for name in tables:
             files[f"data/{name}.csv"] = csvs[name]
             files[f"data/{name}.parquet"] = parquet[name].result()
-    desc = rf.descriptor(package.descriptor, tables, files, version, created)
-    files["datapackage.json"] = rf.dumps_json(desc)
-    files["CITATION.cff"] = citation.citation_cff(desc).encode("utf-8")
-    files["CHANGELOG.md"] = changelog.encode("utf-8")
-    files.update(documents(desc, tables, files))
-    extra = sorted(p for p in files if not p.startswith("data/")) + ["SHA256SUMS", f"dprk-relations-{version}.zip"]
-    files["README.md"] = citation.release_readme(desc, tables, [p for p in extra if p != "README.md"]).encode("utf-8")
-    files["SHA256SUMS"] = rf.sha256sums(files)
-    files[f"dprk-relations-{version}.zip"] = rf.zip_bytes(files, f"dprk-relations-{version}")
+        ahead = {path: pool.submit(rf.zip_entry, path, data) for path, data in files.items()}
+        desc = rf.descriptor(package.descriptor, tables, files, version, created)
+        files["datapackage.json"] = rf.dumps_json(desc)
+        files["CITATION.cff"] = citation.citation_cff(desc).encode("utf-8")
+        files["CHANGELOG.md"] = changelog.encode("utf-8")
+        files.update(documents(desc, tables, files))
+        extra = sorted(p for p in files if not p.startswith("data/")) + ["SHA256SUMS", f"{top}.zip"]
+        files["README.md"] = citation.release_readme(desc, tables, [p for p in extra if p != "README.md"]).encode("utf-8")
+        files["SHA256SUMS"] = rf.sha256sums(files)
+        safe.result()  # raises UnsafeCell: nothing has been written
+        files[f"{top}.zip"] = rf.zip_bytes(files, top, {path: job.result() for path, job in ahead.items()})
     return files
 
 
