@@ -57,7 +57,7 @@ def release_contents(package, tables, version: str, created: str | None, changel
     from concurrent.futures import ThreadPoolExecutor
 
     from . import citation, release_files as rf
-    from .documents import documents
+    from .documents import documents, preload
     from .safety import check_release_csvs
 
     files: dict[str, bytes] = {}
@@ -66,6 +66,7 @@ def release_contents(package, tables, version: str, created: str | None, changel
     # the archive (zlib) run without the interpreter lock: in threads, beside the CSV
     # writing and the documents, which are mostly Python. None changes the tables.
     with ThreadPoolExecutor(max_workers=2) as pool:
+        pool.submit(preload)  # matplotlib, while Arrow writes: the documents need it last
         parquet = {name: pool.submit(rf.parquet_bytes, rt, version) for name, rt in tables.items()}
         csvs = {name: rf.csv_bytes(rt) for name, rt in tables.items()}
         safe = pool.submit(check_release_csvs, {f"data/{n}.csv": b for n, b in csvs.items()},

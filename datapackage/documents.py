@@ -21,3 +21,8 @@ def documents(descriptor: dict, tables: dict, files: dict[str, bytes]) -> dict[s
     out.update(timeline(descriptor, tables))
     out["index.html"] = release_page(descriptor, tables, text, {**files, **out})
     return {path: data for path, data in out.items() if data}
+
+
+def preload() -> None:
+    """Import what the documents need (matplotlib above all: 0.4 s), ahead of making them."""
+    from . import codebook, figures, page  # noqa: F401
