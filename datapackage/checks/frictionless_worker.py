@@ -12,7 +12,9 @@ is not a list of problems), the caller runs the engine in-process instead.
 Protocol: the worker (:func:`main`, given the package directory)
 checks the descriptor at once, then reads one pickle from stdin: the cells
 of the tables (see :func:`frictionless_engine.cells`), or None to stop. It
-writes one pickle to stdout: the list of problems.
+writes one pickle to stdout: the list of problems. When every raw file is in
+canonical form, validation sends the cells as soon as Arrow has parsed them
+(:func:`frictionless_engine.arrow_cells`), before pandas is imported.
 """
 
 from __future__ import annotations
