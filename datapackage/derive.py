@@ -132,20 +132,34 @@ def _corroboration(citations: pd.DataFrame, column: str, keys: pd.Series) -> tup
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    from .arrowstr import arrow
+    from .arrowstr import cells
 
-    cited = pc.fill_null(arrow(citations[column]), "")
-    pairs = pa.table({"key": cited, "source": pc.fill_null(arrow(citations["source_id"]), "")})
-    pairs = pairs.filter(pc.not_equal(cited, "")).group_by(["key", "source"]).aggregate([])
+    cited = pc.fill_null(cells(citations[column]), "")
+    cited_by = pc.not_equal(cited, "")
+    pairs = pa.table({"key": cited.filter(cited_by),
+                      "source": pc.fill_null(cells(citations["source_id"]), "").filter(cited_by)})
     # Code point order within a record, as Python sorts strings: Arrow compares UTF-8 bytes, which sort the same.
     pairs = pairs.sort_by([("key", "ascending"), ("source", "ascending")])
-    grouped = pairs.group_by("key", use_threads=False).aggregate([("source", "list")])
-    at = pc.index_in(arrow(keys), value_set=grouped.column("key").combine_chunks())
-    lists = grouped.column("source_list").combine_chunks()
+    cited, source = pairs.column("key").combine_chunks(), pairs.column("source").combine_chunks()
+    n = len(cited)
+
+    def changes(col):  # where a sorted column differs from the row before it
+        return pc.not_equal(col.slice(1), col.slice(0, n - 1)).to_numpy(zero_copy_only=False)
+
+    if n:
+        new_key = np.concatenate([[True], changes(cited)])
+        distinct = new_key | np.concatenate([[True], changes(source)])  # a source twice for a record: once
+        cited, source, new_key = cited.filter(distinct), source.filter(distinct), new_key[distinct]
+        starts = np.flatnonzero(new_key)
+    else:
+        starts = np.zeros(0, dtype=np.int64)
+    # Each record's sources are a run of the sorted pairs: one list per run.
+    lists = pa.ListArray.from_arrays(pa.array(np.concatenate([starts, [len(cited)]]), type=pa.int32()), source)
+    at = pc.index_in(cells(keys), value_set=cited.take(pa.array(starts, type=pa.int64())))
     count = pc.fill_null(pc.take(pc.list_value_length(lists), at), 0)
-    ids = pc.take(pc.binary_join(lists, " "), at)
+    ids = pc.take(pc.binary_join(lists, pa.scalar(" ", lists.type.value_type)), at)
     return (pd.Series(pd.array(count.to_numpy(zero_copy_only=False), dtype="Int64"), index=keys.index),
-            pd.Series(pd.array(ids, dtype="string[pyarrow]"), index=keys.index))
+            pd.Series(pd.array(pc.cast(ids, pa.string()), dtype="string[pyarrow]"), index=keys.index))
 
 
 def derive(package: Package, typed_tables: dict) -> dict[str, ReleaseTable]:
