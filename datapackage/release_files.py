@@ -10,7 +10,6 @@ Arrow schema; CSV files use the canonical form of the raw files.
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import math
 import struct
@@ -18,7 +17,6 @@ import zipfile
 import zlib
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
