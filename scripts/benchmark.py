@@ -14,7 +14,9 @@ and times, each in a fresh process so that peak memory is its own:
   the real data against the bare import of pandas + pandera + frictionless.
 
 Every figure is also printed as a ratio to its baseline, since absolute times
-on a shared machine mean little. Usage:
+on a shared machine mean little. Each run of a step follows a run of its
+baseline, and the ratio is the median of these pairs' ratios: a slow minute
+of a shared machine slows both sides of a pair, not only one. Usage:
 
     .venv/bin/python scripts/benchmark.py                 # 10k, 100k, 1M rows
     .venv/bin/python scripts/benchmark.py --sizes 10000 --json
@@ -152,8 +154,22 @@ def run(cmd: list[str], cwd=None) -> tuple[float, float, int]:
     return elapsed, usage.ru_maxrss / 1024, proc.returncode
 
 
-def best_of(cmd, repeat: int, cwd=None) -> dict:
-    results = [run(cmd, cwd) for _ in range(repeat)]
+def paired(cmd, baseline, repeat: int, baselines: list) -> dict:
+    """``cmd`` run ``repeat`` times, each run just after a run of ``baseline``: a shared
+    machine's slow minutes then slow both, and the ratio is the median of the pairs'.
+    The baseline's times are added to ``baselines``."""
+    ratios, results = [], []
+    for _ in range(repeat):
+        base = run(baseline)
+        got = run(cmd)
+        baselines.append(base)
+        results.append(got)
+        ratios.append(got[0] / base[0])
+    return {"seconds": statistics.median(r[0] for r in results), "peak_mib": max(r[1] for r in results),
+            "exit": max(r[2] for r in results), "ratio": statistics.median(ratios)}
+
+
+def _summary(results: list) -> dict:
     return {"seconds": statistics.median(r[0] for r in results), "peak_mib": max(r[1] for r in results),
             "exit": max(r[2] for r in results)}
 
@@ -172,35 +188,32 @@ def bench_size(rows: int, work: Path, repeat: int, frictionless_max: int) -> dic
     root, texts = generate(rows, work / f"pkg-{rows}")
     total = sum(sum(1 for _ in open(p, encoding="utf-8")) - 1 for p in (root / "raw").glob("*.csv"))
     out = {"rows": total}
-    out["baseline"] = best_of([PY, "-c", BASELINE, str(root), str(work / "baseline-out")], repeat)
-    out["validate_fast"] = best_of(EXE + ["validate", str(root), "--engine", "fast", "--strict",
-                                          "--sources", str(texts)], repeat)
+    baseline, baselines = [PY, "-c", BASELINE, str(root), str(work / "baseline-out")], []
+    out["validate_fast"] = paired(EXE + ["validate", str(root), "--engine", "fast", "--strict",
+                                         "--sources", str(texts)], baseline, repeat, baselines)
     if rows <= frictionless_max:
-        out["validate_frictionless"] = best_of(EXE + ["validate", str(root), "--engine", "frictionless",
-                                                      "--strict", "--sources", str(texts)], 1)
+        out["validate_frictionless"] = paired(EXE + ["validate", str(root), "--engine", "frictionless",
+                                                     "--strict", "--sources", str(texts)], baseline, 1, baselines)
     build_out = work / f"build-{rows}"
     shutil.rmtree(build_out, ignore_errors=True)
-    out["build"] = best_of([*EXE, "build", str(root), "--out", str(build_out), "--strict", "--sources", str(texts)], 1)
-    base = out["baseline"]["seconds"]
+    out["build"] = paired([*EXE, "build", str(root), "--out", str(build_out), "--strict", "--sources", str(texts)],
+                          baseline, 1, baselines)
+    out["baseline"] = _summary(baselines)
     for key in ("validate_fast", "validate_frictionless", "build"):
         if key in out:
             out[key]["rows_per_second"] = total / out[key]["seconds"]
-            out[key]["ratio"] = out[key]["seconds"] / base
-    out["baseline"]["rows_per_second"] = total / base
+    out["baseline"]["rows_per_second"] = total / out["baseline"]["seconds"]
     out["baseline"]["ratio"] = 1.0
-    return out
+    return {k: out[k] for k in ("rows", "baseline", "validate_fast", "validate_frictionless", "build") if k in out}
 
 
 def bench_startup(repeat: int) -> dict:
-    out = {
-        "import_pandas": best_of([PY, "-c", "import pandas"], repeat),
-        "help": best_of(EXE + ["--help"], repeat),
-        "import_stack": best_of([PY, "-c", "import pandas, pandera.pandas, frictionless"], repeat),
-        "validate_real": best_of(EXE + ["validate", str(REPO)], repeat),
-    }
-    out["help"]["ratio"] = out["help"]["seconds"] / out["import_pandas"]["seconds"]
-    out["validate_real"]["ratio"] = out["validate_real"]["seconds"] / out["import_stack"]["seconds"]
-    return out
+    pandas_runs, stack_runs = [], []
+    helped = paired(EXE + ["--help"], [PY, "-c", "import pandas"], repeat, pandas_runs)
+    real = paired(EXE + ["validate", str(REPO)], [PY, "-c", "import pandas, pandera.pandas, frictionless"],
+                  repeat, stack_runs)
+    return {"import_pandas": _summary(pandas_runs), "help": helped,
+            "import_stack": _summary(stack_runs), "validate_real": real}
 
 
 TARGETS = {  # (measure, limit on ratio or seconds)

@@ -21,3 +21,25 @@ def test_the_benchmark_runs_every_step_on_valid_data(tmp_path):
     assert all(result["startup"][k]["exit"] == 0 for k in result["startup"])
     assert set(result["targets"]) == {"validate_fast ratio at the largest size", "build ratio at the largest size",
                                       "build peak MiB at the largest size", "--help seconds", "validate_real ratio"}
+
+
+def test_each_run_follows_a_run_of_its_baseline_and_the_ratio_is_the_pairs(tmp_path, monkeypatch):
+    """Pairs, not two separate series: the order of the runs, and the ratio taken pair by pair."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("benchmark", REPO / "scripts" / "benchmark.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    log = tmp_path / "order"
+    step = [sys.executable, "-c", f"open({str(log)!r}, 'a').write('s')"]
+    base = [sys.executable, "-c", f"open({str(log)!r}, 'a').write('b')"]
+    baselines = []
+    got = bench.paired(step, base, 3, baselines)
+    assert log.read_text() == "bsbsbs"
+    assert len(baselines) == 3 and got["exit"] == 0
+    # The ratio is the median of per-pair ratios (given times, not measured ones).
+    times = iter([1.0, 3.0, 2.0, 2.0, 4.0, 4.0])  # pairs: 3x, 1x, 1x -> median 1
+    monkeypatch.setattr(bench, "run", lambda cmd, cwd=None: (next(times), 10.0, 0))
+    got = bench.paired(step, base, 3, [])
+    assert got["seconds"] == 3.0  # the median of 3, 2 and 4
+    assert got["ratio"] == 1.0  # the ratio of the medians would be 3 / 2
