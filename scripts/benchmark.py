@@ -154,13 +154,15 @@ def run(cmd: list[str], cwd=None) -> tuple[float, float, int]:
     return elapsed, usage.ru_maxrss / 1024, proc.returncode
 
 
-def paired(cmd, baseline, repeat: int, baselines: list) -> dict:
+def paired(cmd, baseline, repeat: int, baselines: list, setup=None) -> dict:
     """``cmd`` run ``repeat`` times, each run just after a run of ``baseline``: a shared
     machine's slow minutes then slow both, and the ratio is the median of the pairs'.
-    The baseline's times are added to ``baselines``."""
+    The baseline's times are added to ``baselines``; ``setup`` runs, untimed, before each run."""
     ratios, results = [], []
     for _ in range(repeat):
         base = run(baseline)
+        if setup:
+            setup()
         got = run(cmd)
         baselines.append(base)
         results.append(got)
@@ -195,9 +197,9 @@ def bench_size(rows: int, work: Path, repeat: int, frictionless_max: int) -> dic
         out["validate_frictionless"] = paired(EXE + ["validate", str(root), "--engine", "frictionless",
                                                      "--strict", "--sources", str(texts)], baseline, 1, baselines)
     build_out = work / f"build-{rows}"
-    shutil.rmtree(build_out, ignore_errors=True)
+    # Each build starts from an empty output directory: a release in place would be compared, not written.
     out["build"] = paired([*EXE, "build", str(root), "--out", str(build_out), "--strict", "--sources", str(texts)],
-                          baseline, 1, baselines)
+                          baseline, repeat, baselines, setup=lambda: shutil.rmtree(build_out, ignore_errors=True))
     out["baseline"] = _summary(baselines)
     for key in ("validate_fast", "validate_frictionless", "build"):
         if key in out:

@@ -34,8 +34,8 @@ def test_each_run_follows_a_run_of_its_baseline_and_the_ratio_is_the_pairs(tmp_p
     step = [sys.executable, "-c", f"open({str(log)!r}, 'a').write('s')"]
     base = [sys.executable, "-c", f"open({str(log)!r}, 'a').write('b')"]
     baselines = []
-    got = bench.paired(step, base, 3, baselines)
-    assert log.read_text() == "bsbsbs"
+    got = bench.paired(step, base, 3, baselines, setup=lambda: log.write_text(log.read_text() + "x"))
+    assert log.read_text() == "bxsbxsbxs"  # the setup (a fresh output directory) comes before each run
     assert len(baselines) == 3 and got["exit"] == 0
     # The ratio is the median of per-pair ratios (given times, not measured ones).
     times = iter([1.0, 3.0, 2.0, 2.0, 4.0, 4.0])  # pairs: 3x, 1x, 1x -> median 1
