@@ -14,9 +14,10 @@ and times, each in a fresh process so that peak memory is its own:
   the real data against the bare import of pandas + pandera + frictionless.
 
 Every figure is also printed as a ratio to its baseline, since absolute times
-on a shared machine mean little. Each run of a step follows a run of its
-baseline, and the ratio is the median of these pairs' ratios: a slow minute
-of a shared machine slows both sides of a pair, not only one. Usage:
+on a shared machine mean little. Each run of a step is paired with a run of
+its baseline, in alternating order, and the ratio is the median of these
+pairs' ratios: a slow minute of a shared machine slows both sides of a pair,
+not only one. Usage:
 
     .venv/bin/python scripts/benchmark.py                 # 10k, 100k, 1M rows
     .venv/bin/python scripts/benchmark.py --sizes 10000 --json
@@ -155,15 +156,20 @@ def run(cmd: list[str], cwd=None) -> tuple[float, float, int]:
 
 
 def paired(cmd, baseline, repeat: int, baselines: list, setup=None) -> dict:
-    """``cmd`` run ``repeat`` times, each run just after a run of ``baseline``: a shared
-    machine's slow minutes then slow both, and the ratio is the median of the pairs'.
-    The baseline's times are added to ``baselines``; ``setup`` runs, untimed, before each run."""
+    """``cmd`` run ``repeat`` times, each beside a run of ``baseline``: a shared machine's
+    slow minutes then slow both, and the ratio is the median of the pairs'. The order
+    within a pair alternates, since a run is slowed by the memory the one before it
+    freed. The baseline's times are added to ``baselines``; ``setup`` runs, untimed,
+    before each run of ``cmd``."""
     ratios, results = [], []
-    for _ in range(repeat):
-        base = run(baseline)
+    for i in range(repeat):
+        if i % 2 == 0:
+            base = run(baseline)
         if setup:
             setup()
         got = run(cmd)
+        if i % 2 == 1:
+            base = run(baseline)
         baselines.append(base)
         results.append(got)
         ratios.append(got[0] / base[0])

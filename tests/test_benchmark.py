@@ -35,10 +35,11 @@ def test_each_run_follows_a_run_of_its_baseline_and_the_ratio_is_the_pairs(tmp_p
     base = [sys.executable, "-c", f"open({str(log)!r}, 'a').write('b')"]
     baselines = []
     got = bench.paired(step, base, 3, baselines, setup=lambda: log.write_text(log.read_text() + "x"))
-    assert log.read_text() == "bxsbxsbxs"  # the setup (a fresh output directory) comes before each run
+    # The setup (a fresh output directory) comes before each run; the order within a pair alternates.
+    assert log.read_text() == "bxs" + "xsb" + "bxs"
     assert len(baselines) == 3 and got["exit"] == 0
     # The ratio is the median of per-pair ratios (given times, not measured ones).
-    times = iter([1.0, 3.0, 2.0, 2.0, 4.0, 4.0])  # pairs: 3x, 1x, 1x -> median 1
+    times = iter([1.0, 3.0, 2.0, 2.0, 4.0, 4.0])  # (base, step), (step, base), (base, step): 3x, 1x, 1x
     monkeypatch.setattr(bench, "run", lambda cmd, cwd=None: (next(times), 10.0, 0))
     got = bench.paired(step, base, 3, [])
     assert got["seconds"] == 3.0  # the median of 3, 2 and 4
