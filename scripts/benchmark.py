@@ -142,8 +142,15 @@ def generate(rows: int, root: Path) -> tuple[Path, Path]:
 # -- measuring ----------------------------------------------------------------------
 
 
+# Seconds to wait before each timed run: the kernel is still taking back the memory
+# the last run freed (a million-row build frees over a gigabyte), which would slow
+# whatever runs next. A user starts a command on a settled machine.
+SETTLE = 1.0
+
+
 def run(cmd: list[str], cwd=None) -> tuple[float, float, int]:
     """(seconds, peak RSS in MiB, exit code) of one fresh process."""
+    time.sleep(SETTLE)
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(proc.pid, 0)
@@ -287,13 +294,16 @@ def table(result: dict) -> str:
 
 
 def main(argv=None) -> int:
+    global SETTLE
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", default="10000,100000,1000000", help="comma-separated row counts")
     ap.add_argument("--repeat", type=int, default=3, help="runs per measure (the median is kept)")
     ap.add_argument("--frictionless-max", type=int, default=100_000, help="largest size for the frictionless engine")
     ap.add_argument("--json", action="store_true", help="print JSON instead of a table")
     ap.add_argument("--workdir", type=Path, default=None, help="where to generate (default: a temporary dir)")
+    ap.add_argument("--settle", type=float, default=SETTLE, help="seconds to wait before each timed run")
     args = ap.parse_args(argv)
+    SETTLE = args.settle  # run() reads it: one setting for the whole run
     sizes = [int(s) for s in args.sizes.split(",")]
     work = args.workdir or Path(tempfile.mkdtemp(prefix="dprk-bench-"))
     work.mkdir(parents=True, exist_ok=True)

@@ -10,7 +10,7 @@ from conftest import REPO
 
 def test_the_benchmark_runs_every_step_on_valid_data(tmp_path):
     out = subprocess.run([sys.executable, str(REPO / "scripts" / "benchmark.py"), "--sizes", "300", "--repeat", "1",
-                          "--json", "--workdir", str(tmp_path)], capture_output=True, text=True, timeout=900)
+                          "--settle", "0", "--json", "--workdir", str(tmp_path)], capture_output=True, text=True, timeout=900)
     assert out.returncode == 0, out.stderr[-3000:]
     result = json.loads(out.stdout)
     size = result["sizes"]["300"]
@@ -30,6 +30,7 @@ def test_each_run_follows_a_run_of_its_baseline_and_the_ratio_is_the_pairs(tmp_p
     spec = importlib.util.spec_from_file_location("benchmark", REPO / "scripts" / "benchmark.py")
     bench = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(bench)
+    monkeypatch.setattr(bench, "SETTLE", 0)
     log = tmp_path / "order"
     step = [sys.executable, "-c", f"open({str(log)!r}, 'a').write('s')"]
     base = [sys.executable, "-c", f"open({str(log)!r}, 'a').write('b')"]
@@ -44,3 +45,16 @@ def test_each_run_follows_a_run_of_its_baseline_and_the_ratio_is_the_pairs(tmp_p
     got = bench.paired(step, base, 3, [])
     assert got["seconds"] == 3.0  # the median of 3, 2 and 4
     assert got["ratio"] == 1.0  # the ratio of the medians would be 3 / 2
+
+
+def test_each_timed_run_waits_for_the_machine_to_settle_first(monkeypatch):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("benchmark", REPO / "scripts" / "benchmark.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    slept = []
+    monkeypatch.setattr(bench.time, "sleep", slept.append)
+    monkeypatch.setattr(bench, "SETTLE", 0.25)
+    seconds, _, code = bench.run([sys.executable, "-c", "pass"])
+    assert slept == [0.25] and code == 0 and seconds > 0
