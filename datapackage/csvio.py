@@ -103,10 +103,10 @@ def parse_bytes(table: Table, data: bytes, arrow_table=_UNPARSED) -> RawTable:
 
     if arrow_table is _UNPARSED:
         arrow_table = csvarrow.parse(table, data)
-    return (_from_arrow(table, data, arrow_table) if arrow_table is not None else None) or _slow_parse(table, data)
+    return _from_arrow(table, arrow_table) if arrow_table is not None else _slow_parse(table, data)
 
 
-def _from_arrow(table: Table, data: bytes, arrow_table) -> RawTable | None:
+def _from_arrow(table: Table, arrow_table) -> RawTable:
     expected = table.field_names
     # csvarrow.parse gives a table only for a file in canonical form.
     frame = pd.DataFrame({n: pd.Series(pd.array(arrow_table.column(n), dtype=STRING)) for n in expected})
