@@ -159,7 +159,7 @@ def _corroboration(citations: pd.DataFrame, column: str, keys: pd.Series) -> tup
     count = pc.fill_null(pc.take(pc.list_value_length(lists), at), 0)
     ids = pc.take(pc.binary_join(lists, pa.scalar(" ", lists.type.value_type)), at)
     return (pd.Series(pd.array(count.to_numpy(zero_copy_only=False), dtype="Int64"), index=keys.index),
-            pd.Series(pd.array(pc.cast(ids, pa.string()), dtype="string[pyarrow]"), index=keys.index))
+            pd.Series(pd.array(ids, dtype="string[pyarrow]"), index=keys.index))
 
 
 def derive(package: Package, typed_tables: dict) -> dict[str, ReleaseTable]:
