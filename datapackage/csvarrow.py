@@ -3,6 +3,12 @@
 Kept apart from :mod:`.csvio` and free of pandas, so that files can be read
 and parsed (Arrow releases the interpreter lock) while pandas is still being
 imported (which holds it): on a large package the two overlap.
+
+Nothing on this path may make a Python value into an Arrow one (``pa.scalar``,
+``pa.array``, a Python fill value or separator, ``to_numpy`` of a copy):
+pyarrow then asks whether the value is a pandas object, and while another
+thread imports pandas that question waits for the whole import. Arrays are
+made from buffers instead (:func:`_int64s`, :func:`_text_scalar`).
 """
 
 from __future__ import annotations
@@ -67,7 +73,7 @@ def sort_keys(table, arrow_table):
     cols = [arrow_table.column(k) for k in table.primary_key]
     if not cols:
         return None
-    keys = cols[0] if len(cols) == 1 else pc.binary_join_element_wise(*cols, pa.scalar("\x1f", cols[0].type))
+    keys = cols[0] if len(cols) == 1 else pc.binary_join_element_wise(*cols, _text_scalar("\x1f", cols[0].type))
     return keys.combine_chunks() if hasattr(keys, "combine_chunks") else keys
 
 
@@ -80,10 +86,10 @@ def first_out_of_order(table, arrow_table) -> int | None:
     keys = sort_keys(table, arrow_table)
     if keys is None or len(keys) < 2:
         return None
-    less = pc.fill_null(pc.less(keys.slice(1), keys.slice(0, len(keys) - 1)), False)
-    if not pc.any(less).as_py():
+    less = pc.less(keys.slice(1), keys.slice(0, len(keys) - 1))
+    if not pc.any(less).as_py():  # nulls skipped: None when every key is null
         return None
-    return int(np.flatnonzero(less.to_numpy(zero_copy_only=False))[0]) + 1
+    return int(np.flatnonzero(pc.fill_null(less, False).to_numpy(zero_copy_only=False))[0]) + 1
 
 
 def quoted_minimally(arrow_table, data: bytes, lines_known: bool = False) -> bool:
@@ -126,15 +132,34 @@ def quoted_minimally(arrow_table, data: bytes, lines_known: bool = False) -> boo
     expected = sum(2 + 2 * c.count('"') for c in arrow_table.column_names if any(ch in c for ch in ',"\n\r'))
     if header_quotes != expected:
         return False
-    sub = arrow_table.take(pa.array(lines[lines > 0] - 1, type=pa.int64()))
+    sub = arrow_table.take(_int64s(lines[lines > 0] - 1))
     for col in sub.columns:
         # Line breaks cannot be in these cells (reading refused them), so only commas and quotes count.
+        # A null cell (none from parse) gives null: skipped by any, filter and sum alike.
         needs = pc.or_(pc.match_substring(col, ","), pc.match_substring(col, '"'))
-        needs = pc.fill_null(needs, False)
         if pc.any(needs).as_py():
             inner = pc.count_substring(col.filter(needs), '"')
             expected += int(2 * pc.sum(needs.cast("int64")).as_py() + 2 * (pc.sum(inner).as_py() or 0))
     return len(quote_lines) == expected
+
+
+def _int64s(values):
+    """A numpy array of integers as an Arrow int64 array, from its buffer (see the module doc)."""
+    import numpy as np
+    import pyarrow as pa
+
+    values = np.ascontiguousarray(values, dtype=np.int64)
+    return pa.Array.from_buffers(pa.int64(), len(values), [None, pa.py_buffer(values)])
+
+
+def _text_scalar(text: str, type):
+    """``text`` as an Arrow scalar of the string type ``type``, from buffers (see the module doc)."""
+    import numpy as np
+    import pyarrow as pa
+
+    data = text.encode("utf-8")
+    offsets = np.array([0, len(data)], dtype=np.int64 if type == pa.large_string() else np.int32)
+    return pa.Array.from_buffers(type, 1, [None, pa.py_buffer(offsets), pa.py_buffer(data)])[0]
 
 
 def _is_utf8(data: bytes) -> bool:

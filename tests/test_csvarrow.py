@@ -62,3 +62,25 @@ def test_the_row_order_check_finds_the_first_row_out_of_place():
     rows = [("a", "", ""), ("c", "", ""), ("b", "", ""), ("d", "", "")]
     probs = _canonical_problems(TABLE, _frame(rows), b"", "raw/t.csv")
     assert [(p.rule, p.line, p.value) for p in probs] == [("row-order", 4, "b")]
+
+
+def test_the_fast_path_never_asks_pyarrow_about_pandas():
+    """Files are parsed in threads while the main thread imports pandas. A Python value
+    made into an Arrow one (pa.scalar, pa.array, a fill value) makes pyarrow import pandas
+    to ask whether the value is a pandas object, and inside that import the thread waits
+    for the main thread's. A fresh process that parses a file with a two-field key and
+    quoted cells (the paths that build such values) must not have imported pandas."""
+    import subprocess
+    import sys
+
+    code = r'''
+import sys
+from types import SimpleNamespace
+from datapackage import csvarrow
+table = SimpleNamespace(field_names=["a", "b", "text"], primary_key=("a", "b"), path="t.csv")
+parsed = csvarrow.parse(table, b'a,b,text\nx,1,"one, two"\nx,2,"say ""hi"""\ny,1,plain\n')
+assert parsed is not None and parsed.num_rows == 3
+print("pandas" in sys.modules)
+'''
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False", out.stderr
