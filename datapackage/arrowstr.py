@@ -195,12 +195,21 @@ def python_match(series: pd.Series, mask: np.ndarray, pattern: str) -> np.ndarra
         try:
             # re.match anchors at the start; Python's $ also matches before a final newline.
             anchored = f"^(?:{pattern})"
-            hit = search(series, anchored)
-            tail = to_bool(pc.ends_with(cells(series), "\n")) if has_byte(cells(series), b"\n") else None
+            arr, rows = cells(series), None
+            if np.count_nonzero(mask) < len(mask) // 2:
+                # A sparse column (an optional reference): RE2 costs about as much for an
+                # empty cell as for a full one, so only the cells under the mask are matched.
+                rows = np.flatnonzero(mask).astype(np.int64)
+                arr = arr.take(pa.Array.from_buffers(pa.int64(), len(rows), [None, pa.py_buffer(rows)]))
+            hit = to_bool(pc.match_substring_regex(arr, anchored))
+            tail = to_bool(pc.ends_with(arr, "\n")) if has_byte(arr, b"\n") else None
             if tail is not None and tail.any():
-                trimmed = pc.utf8_slice_codeunits(cells(series), 0, -1)
+                trimmed = pc.utf8_slice_codeunits(arr, 0, -1)
                 hit |= tail & to_bool(pc.match_substring_regex(trimmed, anchored))
-            return hit & mask
+            if rows is None:
+                return hit & mask
+            out[rows] = hit
+            return out
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
             pass  # a construct RE2 does not know: Python decides
     rx = re.compile(pattern)

@@ -78,3 +78,24 @@ def test_the_utf8_precheck_agrees_with_python(data):
     except UnicodeDecodeError:
         python = False
     assert _is_utf8(data) == python
+
+
+PATTERNS = st.sampled_from(["[a-z0-9]+(-[a-z0-9]+)*", "a+$", "(a|b)?=", "[^,]*", "é.?", "[0-9]{1,2}"])
+MATCH_CELLS = st.lists(st.one_of(st.none(), st.text(st.sampled_from(list("ab-0,=é\n")), max_size=5)), max_size=30)
+
+
+@settings(max_examples=300, deadline=None)
+@given(MATCH_CELLS, MATCH_CELLS, st.integers(0, 5), PATTERNS, st.data())
+def test_python_match_is_re_match_on_the_cells_under_the_mask(a, b, cut, pattern, data):
+    """Dense and sparse masks alike: a sparse one (under half the cells) is matched on
+    the cells it selects alone, and the answers must land on the right rows."""
+    import re
+
+    first_chunk = pa.array(a, type=pa.string()).slice(min(cut, len(a)))
+    cells = a[min(cut, len(a)):] + b
+    series = pd.Series(pd.array(pa.chunked_array([first_chunk, pa.array(b, type=pa.string())]),
+                                dtype=arrowstr.STRING))
+    mask = np.array(data.draw(st.lists(st.booleans(), min_size=len(cells), max_size=len(cells))), dtype=bool)
+    mask &= np.array([c is not None for c in cells], dtype=bool)
+    want = [bool(m) and re.match(pattern, c) is not None for m, c in zip(mask, cells)]
+    assert arrowstr.python_match(series, mask, pattern).tolist() == want
