@@ -177,7 +177,7 @@ def build(package_dir=".", out=None, sources=None, engine="auto", strict=False,
     ``version``, ``created`` and ``changelog`` default to what the package
     holds (datapackage.json, CHANGELOG.md); `release` passes new ones.
     """
-    import hashlib
+    from .digests import remembered, sha256_hex
 
     package_dir = Path(package_dir)
     package, tables, report = release_tables(package_dir, sources=sources, engine=engine, strict=strict)
@@ -186,9 +186,10 @@ def build(package_dir=".", out=None, sources=None, engine="auto", strict=False,
     version = version or package.version
     created = created if created is not None else package.descriptor.get("created")
     changelog = changelog if changelog is not None else read_changelog(package_dir)
-    files = release_contents(package, tables, version, created, changelog)
+    with remembered():
+        files = release_contents(package, tables, version, created, changelog)
+        digests = {p: sha256_hex(d) for p, d in files.items()}
     build_root = Path(out) if out else package_dir / "build"
     with build_lock(build_root):
         status, path, summary = write_release(files, build_root, version)
-    return BuildResult(status, version, path, report, summary,
-                       {p: hashlib.sha256(d).hexdigest() for p, d in files.items()})
+    return BuildResult(status, version, path, report, summary, digests)

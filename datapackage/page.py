@@ -30,6 +30,7 @@ from urllib.parse import quote
 import numpy as np
 
 from .citation import DATASET, _authors, citation_text
+from .digests import sha256_hex
 
 PREVIEW_ROWS = 1000  # rows of each table in the page; the files hold the rest
 LONG_TEXT = 80  # characters: a column with longer values is clamped, full text on hover or click
@@ -190,7 +191,7 @@ def _downloads_section(meta: dict, files: dict[str, bytes], version: str) -> str
             kind = {"csv": "CSV", "parquet": "Parquet, typed"}.get(res.get("format", ""), res.get("format", ""))
             base = str(res.get("title", res.get("name", ""))).replace(" (Parquet)", "")
             note = f"{base} ({kind})" if kind else base
-        digest = hashlib.sha256(files[path]).hexdigest()
+        digest = sha256_hex(files[path])
         return (f'<tr><td class="file">{_link(path)}</td><td>{_e(note)}</td>'
                 f'<td class="num" title="{len(files[path]):,} bytes">{_size(len(files[path]))}</td>'
                 f'<td class="hash"><code>{digest}</code></td></tr>')
