@@ -148,8 +148,10 @@ def generate(rows: int, root: Path) -> tuple[Path, Path]:
 SETTLE = 1.0
 
 
-def run(cmd: list[str], cwd=None) -> tuple[float, float, int]:
-    """(seconds, peak RSS in MiB, exit code) of one fresh process."""
+def run(cmd: list[str], cwd=None) -> tuple[float, float, int, float]:
+    """(seconds, peak RSS in MiB, exit code, CPU seconds) of one fresh process. The CPU
+    time (user + system, with the children it waited for) tells whether a step could
+    still gain from more parallel work: on N cores, wall time is at least CPU / N."""
     time.sleep(SETTLE)
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -159,7 +161,7 @@ def run(cmd: list[str], cwd=None) -> tuple[float, float, int]:
     err = proc.stderr.read().decode(errors="replace")
     if proc.returncode not in (0,):
         print(f"  ! {' '.join(cmd[-4:])} exited {proc.returncode}: {err[-300:]}", file=sys.stderr)
-    return elapsed, usage.ru_maxrss / 1024, proc.returncode
+    return elapsed, usage.ru_maxrss / 1024, proc.returncode, usage.ru_utime + usage.ru_stime
 
 
 def paired(cmd, baseline, repeat: int, baselines: list, setup=None) -> dict:
@@ -180,13 +182,12 @@ def paired(cmd, baseline, repeat: int, baselines: list, setup=None) -> dict:
         baselines.append(base)
         results.append(got)
         ratios.append(got[0] / base[0])
-    return {"seconds": statistics.median(r[0] for r in results), "peak_mib": max(r[1] for r in results),
-            "exit": max(r[2] for r in results), "ratio": statistics.median(ratios)}
+    return {**_summary(results), "ratio": statistics.median(ratios)}
 
 
 def _summary(results: list) -> dict:
     return {"seconds": statistics.median(r[0] for r in results), "peak_mib": max(r[1] for r in results),
-            "exit": max(r[2] for r in results)}
+            "exit": max(r[2] for r in results), "cpu_seconds": statistics.median(r[3] for r in results)}
 
 
 BASELINE = """
@@ -252,6 +253,19 @@ def verdicts(result: dict) -> dict:
     return {k: {"value": round(v, 3), "limit": TARGETS[k], "met": v <= TARGETS[k]} for k, v in got.items()}
 
 
+def cpu_budget(result: dict) -> dict:
+    """What the build target allows in CPU time at the largest size, against what the build
+    used: wall time is at least CPU time over the cores, so a build that needs more CPU
+    than ``cores x limit x baseline seconds`` cannot meet the target on this machine."""
+    largest = result["sizes"][max(result["sizes"], key=int)]
+    cpus = result["machine"]["cpus"] or 1
+    limit = TARGETS["build ratio at the largest size"]
+    base = largest["baseline"]["seconds"]
+    used = largest["build"]["cpu_seconds"]
+    return {"cpus": cpus, "limit": limit, "baseline_seconds": base, "allowed_cpu_seconds": cpus * limit * base,
+            "build_cpu_seconds": used, "floor_ratio": used / cpus / base}
+
+
 def linearity(result: dict) -> dict:
     """Seconds per row at each size relative to the largest (fixed costs make small
     sizes dear), and the marginal cost: microseconds per row added from one size
@@ -269,13 +283,21 @@ def linearity(result: dict) -> dict:
 
 
 def table(result: dict) -> str:
-    lines = [f"{'rows':>9} {'step':<22} {'seconds':>8} {'rows/s':>11} {'peak MiB':>9} {'x baseline':>10}"]
+    lines = [f"{'rows':>9} {'step':<22} {'seconds':>8} {'CPU s':>7} {'rows/s':>11} {'peak MiB':>9} "
+             f"{'x baseline':>10}"]
     for size, r in sorted(result["sizes"].items(), key=lambda kv: int(kv[0])):
         for key in ("baseline", "validate_fast", "validate_frictionless", "build"):
             if key in r:
                 m = r[key]
-                lines.append(f"{r['rows']:>9} {key:<22} {m['seconds']:>8.2f} {m['rows_per_second']:>11,.0f} "
-                             f"{m['peak_mib']:>9.0f} {m['ratio']:>10.2f}")
+                lines.append(f"{r['rows']:>9} {key:<22} {m['seconds']:>8.2f} {m['cpu_seconds']:>7.2f} "
+                             f"{m['rows_per_second']:>11,.0f} {m['peak_mib']:>9.0f} {m['ratio']:>10.2f}")
+    budget = result.get("cpu_budget")
+    if budget:
+        lines.append("")
+        lines.append(f"CPU budget: the build target ({budget['limit']:g} x the baseline's {budget['baseline_seconds']:.2f} s) "
+                     f"on {budget['cpus']} cores allows at most {budget['allowed_cpu_seconds']:.1f} CPU s; "
+                     f"the build used {budget['build_cpu_seconds']:.1f}, so it needs at least "
+                     f"{budget['floor_ratio']:.2f} x the baseline however well it spreads over the cores")
     s = result["startup"]
     lines.append("")
     lines.append(f"import pandas             {s['import_pandas']['seconds']:.3f} s")
@@ -316,6 +338,7 @@ def main(argv=None) -> int:
         result["startup"] = bench_startup(max(args.repeat, 5))
         result["linearity"] = linearity(result)
         result["targets"] = verdicts(result)
+        result["cpu_budget"] = cpu_budget(result)
     finally:
         if args.workdir is None:
             shutil.rmtree(work, ignore_errors=True)

@@ -19,6 +19,7 @@ def test_the_benchmark_runs_every_step_on_valid_data(tmp_path):
         assert size[step]["exit"] == 0, (step, out.stderr[-3000:])
         assert size[step]["seconds"] > 0 and size[step]["ratio"] > 0
     assert all(result["startup"][k]["exit"] == 0 for k in result["startup"])
+    assert result["cpu_budget"]["build_cpu_seconds"] > 0
     assert set(result["targets"]) == {"validate_fast ratio at the largest size", "build ratio at the largest size",
                                       "build peak MiB at the largest size", "--help seconds", "validate_real ratio"}
 
@@ -41,7 +42,7 @@ def test_each_run_follows_a_run_of_its_baseline_and_the_ratio_is_the_pairs(tmp_p
     assert len(baselines) == 3 and got["exit"] == 0
     # The ratio is the median of per-pair ratios (given times, not measured ones).
     times = iter([1.0, 3.0, 2.0, 2.0, 4.0, 4.0])  # (base, step), (step, base), (base, step): 3x, 1x, 1x
-    monkeypatch.setattr(bench, "run", lambda cmd, cwd=None: (next(times), 10.0, 0))
+    monkeypatch.setattr(bench, "run", lambda cmd, cwd=None: (next(times), 10.0, 0, 1.0))
     got = bench.paired(step, base, 3, [])
     assert got["seconds"] == 3.0  # the median of 3, 2 and 4
     assert got["ratio"] == 1.0  # the ratio of the medians would be 3 / 2
@@ -56,5 +57,32 @@ def test_each_timed_run_waits_for_the_machine_to_settle_first(monkeypatch):
     slept = []
     monkeypatch.setattr(bench.time, "sleep", slept.append)
     monkeypatch.setattr(bench, "SETTLE", 0.25)
-    seconds, _, code = bench.run([sys.executable, "-c", "pass"])
+    seconds, _, code, _ = bench.run([sys.executable, "-c", "pass"])
     assert slept == [0.25] and code == 0 and seconds > 0
+
+
+def _bench():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("benchmark", REPO / "scripts" / "benchmark.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    return bench
+
+
+def test_cpu_time_is_the_childs_work_not_its_waiting(monkeypatch):
+    bench = _bench()
+    monkeypatch.setattr(bench, "SETTLE", 0)
+    spin = "import time\nt = time.process_time()\nwhile time.process_time() - t < 0.4: pass"
+    _, _, _, busy = bench.run([sys.executable, "-c", spin])
+    seconds, _, _, idle = bench.run([sys.executable, "-c", "import time; time.sleep(0.4)"])
+    assert busy >= 0.4 and idle < 0.3 <= seconds
+
+
+def test_the_cpu_budget_is_cores_times_the_limit_times_the_baseline():
+    bench = _bench()
+    result = {"machine": {"cpus": 2}, "sizes": {"10": {"baseline": {"seconds": 9.0}, "build": {"cpu_seconds": 1.0}},
+                                                 "1000": {"baseline": {"seconds": 1.5}, "build": {"cpu_seconds": 12.0}}}}
+    got = bench.cpu_budget(result)  # the largest size counts
+    assert got["allowed_cpu_seconds"] == 2 * 3.0 * 1.5
+    assert got["floor_ratio"] == 12.0 / 2 / 1.5
