@@ -86,3 +86,20 @@ def test_the_cpu_budget_is_cores_times_the_limit_times_the_baseline():
     got = bench.cpu_budget(result)  # the largest size counts
     assert got["allowed_cpu_seconds"] == 2 * 3.0 * 1.5
     assert got["floor_ratio"] == 12.0 / 2 / 1.5
+
+
+def test_build_stages_times_every_stage_of_a_build_of_the_real_data():
+    """The stage script runs the build's own functions on the real package and writes nothing."""
+    before = sorted(p.relative_to(REPO).as_posix() for p in (REPO / "build").rglob("*"))
+    out = subprocess.run([sys.executable, str(REPO / "scripts" / "build_stages.py"), str(REPO), "--json"],
+                         capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stderr[-2000:]
+    got = json.loads(out.stdout)
+    assert [s["stage"] for s in got] == ["validate and derive (with imports)", "CSV", "Parquet",
+                                         "formula check of the CSVs", "descriptor (hashes)",
+                                         "codebook, figure, page (with matplotlib)", "zip", "total"]
+    parts, total = got[:-1], got[-1]
+    assert all(s["cpu_seconds"] >= 0 and s["seconds"] >= 0 for s in got)
+    assert sum(s["seconds"] for s in parts) <= total["seconds"] + 1e-6
+    assert parts[0]["seconds"] > 0 and parts[5]["seconds"] > 0
+    assert sorted(p.relative_to(REPO).as_posix() for p in (REPO / "build").rglob("*")) == before

@@ -1,0 +1,95 @@
+#!/usr/bin/env python
+"""Where a build's CPU time goes: each stage of a build, run alone, one after the other.
+
+A build runs some of these stages side by side in threads, so its wall time is
+not their sum; their CPU time is what the two cores must find room for. The
+stages call the same functions as `build` (see builder.release_contents), in
+the same order, and write nothing. Usage:
+
+    .venv/bin/python scripts/build_stages.py PACKAGE_DIR [--sources DIR] [--json]
+
+PACKAGE_DIR is a raw package: the repository, or one that scripts/benchmark.py
+generated (its sources are in the directory beside it, ending in -texts).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+# As the command line does (cli._arrow_allocator): Arrow's jemalloc allocator on Linux x86-64.
+if sys.platform == "linux" and os.uname().machine == "x86_64":
+    os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "jemalloc")
+
+
+def stages(package_dir: Path, sources=None) -> list[dict]:
+    """[{stage, cpu_seconds, seconds}] of one build of ``package_dir``, stage by stage."""
+    out = []
+    start_cpu, start = time.process_time(), time.perf_counter()
+
+    def timed(name, fn):
+        cpu, wall = time.process_time(), time.perf_counter()
+        result = fn()
+        out.append({"stage": name, "cpu_seconds": time.process_time() - cpu, "seconds": time.perf_counter() - wall})
+        return result
+
+    from datapackage import builder, citation, release_files as rf
+
+    package, tables, report = timed("validate and derive (with imports)",
+                                    lambda: builder.release_tables(package_dir, sources=sources, strict=True))
+    if package is None:
+        raise SystemExit(f"{package_dir}: not valid; run `dprk-relations validate` first")
+    version = package.version
+    files: dict[str, bytes] = {}
+    csvs = timed("CSV", lambda: {n: rf.csv_bytes(rt) for n, rt in tables.items()})
+    parquet = timed("Parquet", lambda: {n: rf.parquet_bytes(rt, version) for n, rt in tables.items()})
+    for name in tables:
+        files[f"data/{name}.csv"] = csvs[name]
+        files[f"data/{name}.parquet"] = parquet[name]
+
+    def formulas():
+        from datapackage.safety import check_release_csvs
+
+        check_release_csvs({f"data/{n}.csv": b for n, b in csvs.items()}, {n: rt.schema for n, rt in tables.items()})
+
+    timed("formula check of the CSVs", formulas)
+    desc = timed("descriptor (hashes)", lambda: rf.descriptor(package.descriptor, tables, files, version,
+                                                             package.descriptor.get("created")))
+    files["datapackage.json"] = rf.dumps_json(desc)
+    files["CITATION.cff"] = citation.citation_cff(desc).encode("utf-8")
+
+    def documents():
+        from datapackage.documents import documents
+
+        return documents(desc, tables, files)
+
+    files.update(timed("codebook, figure, page (with matplotlib)", documents))
+    files["SHA256SUMS"] = rf.sha256sums(files)
+    timed("zip", lambda: rf.zip_bytes(files, f"dprk-relations-{version}"))
+    out.append({"stage": "total", "cpu_seconds": time.process_time() - start_cpu,
+                "seconds": time.perf_counter() - start})
+    return out
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("package_dir", type=Path)
+    ap.add_argument("--sources", default=None, help="directory of the source texts (default: DPRK_RELATIONS_SOURCES)")
+    ap.add_argument("--json", action="store_true")
+    args = ap.parse_args(argv)
+    got = stages(args.package_dir, args.sources)
+    if args.json:
+        print(json.dumps(got, indent=2))
+    else:
+        print(f"{'stage':<42} {'CPU s':>7} {'seconds':>8}")
+        for row in got:
+            print(f"{row['stage']:<42} {row['cpu_seconds']:>7.2f} {row['seconds']:>8.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
