@@ -109,10 +109,12 @@ def csv_bytes(rt: ReleaseTable) -> bytes:
     if n == 0:
         return header.encode("utf-8")
     columns = [_csv_cells(_column_strings(rt, f)) for f in fields]
+    # The line end goes on the last cell: the lines, joined cell by cell, then lie end to
+    # end in one buffer, which is the body as it is, without a pass to join the lines.
+    columns[-1] = pc.binary_join_element_wise(columns[-1], "", "\n")
     lines = pc.binary_join_element_wise(*columns, ",") if len(columns) > 1 else columns[0]
-    # One list holding every line, joined in one kernel call.
-    body = pc.binary_join(pa.ListArray.from_arrays(pa.array([0, n], type=pa.int32()), lines), "\n")[0]
-    return b"".join((header.encode("utf-8"), body.as_buffer().to_pybytes(), b"\n"))
+    bounds = arrowstr.offsets(lines)
+    return b"".join((header.encode("utf-8"), memoryview(lines.buffers()[2])[bounds[0]:bounds[-1]]))
 
 
 def _arrow_column(field: dict, col: pd.Series) -> tuple[pa.DataType, pa.Array]:
