@@ -201,11 +201,12 @@ def python_match(series: pd.Series, mask: np.ndarray, pattern: str) -> np.ndarra
                 # empty cell as for a full one, so only the cells under the mask are matched.
                 rows = np.flatnonzero(mask).astype(np.int64)
                 arr = arr.take(pa.Array.from_buffers(pa.int64(), len(rows), [None, pa.py_buffer(rows)]))
-            hit = to_bool(pc.match_substring_regex(arr, anchored))
-            tail = to_bool(pc.ends_with(arr, "\n")) if has_byte(arr, b"\n") else None
-            if tail is not None and tail.any():
-                trimmed = pc.utf8_slice_codeunits(arr, 0, -1)
-                hit |= tail & to_bool(pc.match_substring_regex(trimmed, anchored))
+            if len(arr) >= FEW_VALUES_MIN_CELLS and _few_values(arr):
+                # A reference to a small table (an actor, a source): each value matched once.
+                codes = pc.dictionary_encode(arr.combine_chunks())
+                hit = _re_match(codes.dictionary, anchored)[pc.fill_null(codes.indices, 0).to_numpy()]
+            else:
+                hit = _re_match(arr, anchored)
             if rows is None:
                 return hit & mask
             out[rows] = hit
@@ -215,6 +216,29 @@ def python_match(series: pd.Series, mask: np.ndarray, pattern: str) -> np.ndarra
     rx = re.compile(pattern)
     ok, _ = via_uniques(series, mask, lambda v: 1.0 if rx.match(v) else None)
     return ok
+
+
+# A column of at least this many cells whose first FEW_VALUES_HEAD cells hold at most
+# FEW_VALUES_MAX distinct values is matched once per distinct value (a hash pass costs
+# a third of a regular expression's).
+FEW_VALUES_MIN_CELLS = 4096
+FEW_VALUES_HEAD = 1024
+FEW_VALUES_MAX = 64
+
+
+def _few_values(arr: pa.ChunkedArray) -> bool:
+    return pc.count_distinct(arr.slice(0, FEW_VALUES_HEAD)).as_py() <= FEW_VALUES_MAX
+
+
+def _re_match(arr, anchored: str) -> np.ndarray:
+    """RE2 search of ``anchored`` (a pattern starting with ^) in each cell, as Python's
+    re.match with $: which also matches before a final newline."""
+    hit = to_bool(pc.match_substring_regex(arr, anchored))
+    if has_byte(arr if isinstance(arr, pa.ChunkedArray) else pa.chunked_array([arr]), b"\n"):
+        tail = to_bool(pc.ends_with(arr, "\n"))
+        if tail.any():
+            hit |= tail & to_bool(pc.match_substring_regex(pc.utf8_slice_codeunits(arr, 0, -1), anchored))
+    return hit
 
 
 def via_uniques(series: pd.Series, mask: np.ndarray, fn) -> tuple[np.ndarray, np.ndarray]:

@@ -87,8 +87,9 @@ MATCH_CELLS = st.lists(st.one_of(st.none(), st.text(st.sampled_from(list("ab-0,=
 @settings(max_examples=300, deadline=None)
 @given(MATCH_CELLS, MATCH_CELLS, st.integers(0, 5), PATTERNS, st.data())
 def test_python_match_is_re_match_on_the_cells_under_the_mask(a, b, cut, pattern, data):
-    """Dense and sparse masks alike: a sparse one (under half the cells) is matched on
-    the cells it selects alone, and the answers must land on the right rows."""
+    """Dense and sparse masks alike, a column of few values or of many: a sparse mask (under
+    half the cells) is matched on the cells it selects alone, a column of few values once
+    per value, and the answers must land on the right rows."""
     import re
 
     first_chunk = pa.array(a, type=pa.string()).slice(min(cut, len(a)))
@@ -99,3 +100,27 @@ def test_python_match_is_re_match_on_the_cells_under_the_mask(a, b, cut, pattern
     mask &= np.array([c is not None for c in cells], dtype=bool)
     want = [bool(m) and re.match(pattern, c) is not None for m, c in zip(mask, cells)]
     assert arrowstr.python_match(series, mask, pattern).tolist() == want
+    # A column of few distinct values is matched once per value: forced here on a short one.
+    saved = arrowstr.FEW_VALUES_MIN_CELLS
+    arrowstr.FEW_VALUES_MIN_CELLS = 0
+    try:
+        assert arrowstr.python_match(series, mask, pattern).tolist() == want
+    finally:
+        arrowstr.FEW_VALUES_MIN_CELLS = saved
+
+
+def test_python_match_lets_dollar_match_before_a_final_newline_as_re_does():
+    import re
+
+    cells = ["a\n", "a", "b\n", "a\n\n", "aa\n", ""] * 3
+    series = pd.Series(pd.array(cells, dtype=arrowstr.STRING))
+    mask = np.ones(len(cells), dtype=bool)
+    want = [re.match("a+$", c) is not None for c in cells]
+    assert want[:2] == [True, True]
+    saved = arrowstr.FEW_VALUES_MIN_CELLS
+    for minimum in (saved, 0):  # each value matched in its cell, and once per distinct value
+        arrowstr.FEW_VALUES_MIN_CELLS = minimum
+        try:
+            assert arrowstr.python_match(series, mask, "a+$").tolist() == want
+        finally:
+            arrowstr.FEW_VALUES_MIN_CELLS = saved
