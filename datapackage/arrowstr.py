@@ -199,8 +199,8 @@ def python_match(series: pd.Series, mask: np.ndarray, pattern: str) -> np.ndarra
             if np.count_nonzero(mask) < len(mask) // 2:
                 # A sparse column (an optional reference): RE2 costs about as much for an
                 # empty cell as for a full one, so only the cells under the mask are matched.
-                rows = np.flatnonzero(mask).astype(np.int64)
-                arr = arr.take(pa.Array.from_buffers(pa.int64(), len(rows), [None, pa.py_buffer(rows)]))
+                rows = np.flatnonzero(mask)
+                arr = arr.take(pa.array(rows, type=pa.int64()))
             if len(arr) >= FEW_VALUES_MIN_CELLS and _few_values(arr):
                 # A reference to a small table (an actor, a source): each value matched once.
                 codes = pc.dictionary_encode(arr.combine_chunks())
