@@ -98,17 +98,24 @@ _POOL_ENV = "ARROW_DEFAULT_MEMORY_POOL"
 _JEMALLOC_MACHINES = ("x86_64",)
 
 
-def _arrow_allocator(ctx) -> None:
-    """Read by Arrow when it first allocates: too late once pyarrow is imported
-    (the tests, a notebook), where nothing changes. Unset when the command ends."""
+def choose_arrow_allocator() -> bool:
+    """Ask Arrow for jemalloc, as every command does; True when this set it. Read by
+    Arrow when it first allocates: too late once pyarrow is imported (the tests, a
+    notebook), where nothing changes."""
     import platform
 
     if sys.platform != "linux" or platform.machine() not in _JEMALLOC_MACHINES:
-        return
+        return False
     if _POOL_ENV in os.environ or "pyarrow" in sys.modules:
-        return
+        return False
     os.environ[_POOL_ENV] = "jemalloc"
-    ctx.call_on_close(lambda: os.environ.pop(_POOL_ENV, None))
+    return True
+
+
+def _arrow_allocator(ctx) -> None:
+    """:func:`choose_arrow_allocator` for one command: unset when it ends."""
+    if choose_arrow_allocator():
+        ctx.call_on_close(lambda: os.environ.pop(_POOL_ENV, None))
 
 
 @main.command()

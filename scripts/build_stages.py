@@ -16,18 +16,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import time
 from pathlib import Path
 
-# As the command line does (cli._arrow_allocator): Arrow's jemalloc allocator on Linux x86-64.
-if sys.platform == "linux" and os.uname().machine == "x86_64":
-    os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "jemalloc")
-
 
 def stages(package_dir: Path, sources=None) -> list[dict]:
     """[{stage, cpu_seconds, seconds}] of one build of ``package_dir``, stage by stage."""
+    from datapackage.cli import choose_arrow_allocator
+
+    choose_arrow_allocator()  # Arrow's allocator as in a command; before pyarrow is imported
     out = []
     start_cpu, start = time.process_time(), time.perf_counter()
 
