@@ -23,6 +23,12 @@ from pathlib import Path
 
 def stages(package_dir: Path, sources=None) -> list[dict]:
     """[{stage, cpu_seconds, seconds}] of one build of ``package_dir``, stage by stage."""
+    return staged_build(package_dir, sources)[0]
+
+
+def staged_build(package_dir: Path, sources=None) -> tuple[list[dict], dict[str, bytes]]:
+    """(the stages' times, the release's files): the files are those `build` makes, byte
+    for byte, so that the stages timed are the build's whole work."""
     from datapackage.cli import choose_arrow_allocator
 
     choose_arrow_allocator()  # Arrow's allocator as in a command; before pyarrow is imported
@@ -59,6 +65,7 @@ def stages(package_dir: Path, sources=None) -> list[dict]:
                                                              package.descriptor.get("created")))
     files["datapackage.json"] = rf.dumps_json(desc)
     files["CITATION.cff"] = citation.citation_cff(desc).encode("utf-8")
+    files["CHANGELOG.md"] = builder.read_changelog(package_dir).encode("utf-8")
 
     def documents():
         from datapackage.documents import documents
@@ -66,11 +73,14 @@ def stages(package_dir: Path, sources=None) -> list[dict]:
         return documents(desc, tables, files)
 
     files.update(timed("codebook, figure, page (with matplotlib)", documents))
+    top = f"dprk-relations-{version}"
+    extra = sorted(p for p in files if not p.startswith("data/")) + ["SHA256SUMS", f"{top}.zip"]
+    files["README.md"] = citation.release_readme(desc, tables, [p for p in extra if p != "README.md"]).encode("utf-8")
     files["SHA256SUMS"] = rf.sha256sums(files)
-    timed("zip", lambda: rf.zip_bytes(files, f"dprk-relations-{version}"))
+    files[f"{top}.zip"] = timed("zip", lambda: rf.zip_bytes(files, top))
     out.append({"stage": "total", "cpu_seconds": time.process_time() - start_cpu,
                 "seconds": time.perf_counter() - start})
-    return out
+    return out, files
 
 
 def main(argv=None) -> int:

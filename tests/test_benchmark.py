@@ -103,3 +103,18 @@ def test_build_stages_times_every_stage_of_a_build_of_the_real_data():
     assert sum(s["seconds"] for s in parts) <= total["seconds"] + 1e-6
     assert parts[0]["seconds"] > 0 and parts[5]["seconds"] > 0
     assert sorted(p.relative_to(REPO).as_posix() for p in (REPO / "build").rglob("*")) == before
+
+
+def test_build_stages_make_the_published_release_byte_for_byte():
+    """The stages timed are the build's whole work: from the real raw data they give every
+    file of the published release that the raw data reproduces, and no other."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("build_stages", REPO / "scripts" / "build_stages.py")
+    stages = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(stages)
+    _, files = stages.staged_build(REPO)
+    published = REPO / "build" / "1.1.0"
+    on_disk = {p.relative_to(published).as_posix(): p.read_bytes() for p in published.rglob("*") if p.is_file()}
+    assert sorted(files) == sorted(on_disk)
+    assert [p for p in files if files[p] != on_disk[p]] == []
