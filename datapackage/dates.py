@@ -3,8 +3,11 @@
 Supported: level 0 (``2018``, ``2018-03``, ``2018-03-25``, ``1961/1964``),
 and from level 1 the qualifiers ``?`` ``~`` ``%`` on a whole date, unspecified
 year digits (``196X``, ``19XX``), and open or unknown interval ends
-(``../1960-05``, ``1960/..``, ``/1960``). Work is done once per distinct
-value, so a column of a million dates costs as much as its distinct values.
+(``../1960-05``, ``1960/..``, ``/1960``); from level 2 the one-of-a-set
+form with a range, ``[2018-03-08..2018-03-25]`` (or one open end, ``[..1957-11-13]``): a thing that happened once,
+on one day between those two, which an interval (it *lasted* from one to the
+other) does not say. Work is done once per distinct value, so a column of a
+million dates costs as much as its distinct values.
 """
 
 from __future__ import annotations
@@ -37,6 +40,12 @@ class Span:
     uncertain: bool = False
     approximate: bool = False
     interval: bool = False
+    one_of: bool = False  # once, on a day between earliest and latest; not lasting
+
+    @property
+    def form(self) -> str:
+        """single (one date at its precision), interval (lasted from .. to), or one-of (once, within)."""
+        return "one-of" if self.one_of else "interval" if self.interval else "single"
 
 
 def _single(text: str) -> Span:
@@ -79,6 +88,8 @@ def parse(text: str) -> Span:
         raise EDTFError("the date is empty")
     if text != text.strip():
         raise EDTFError("it has spaces around it")
+    if text.startswith("[") or text.endswith("]"):
+        return _one_of(text)
     if "/" not in text:
         return _single(text)
     if text.count("/") > 1:
@@ -102,6 +113,37 @@ def parse(text: str) -> Span:
     )
 
 
+def _coarsest_common(a: date, b: date) -> str:
+    """The finest unit that holds both days: what is known of a day somewhere between them."""
+    if a == b:
+        return "day"
+    if (a.year, a.month) == (b.year, b.month):
+        return "month"
+    if a.year == b.year:
+        return "year"
+    if a.year // 10 == b.year // 10:
+        return "decade"
+    return "century"
+
+
+def _one_of(text: str) -> Span:
+    if not (text.startswith("[") and text.endswith("]")) or text.count("..") != 1 or "," in text:
+        raise EDTFError("a one-of-a-set date is written [START..END], e.g. [2018-03-08..2018-03-25]")
+    left, right = text[1:-1].split("..")
+    if not left and not right:
+        raise EDTFError("a one-of-a-set range needs at least one end, e.g. [2018-03-08..2018-03-25] or [..1957-11-13]")
+    a = _single(left) if left else None  # [..B]: one day on or before B
+    b = _single(right) if right else None
+    if a and b and b.latest < a.earliest:
+        raise OrderError(f"the range ends ({right}) before it starts ({left})")
+    ends = [s for s in (a, b) if s]
+    precision = (_coarsest_common(a.earliest, b.latest) if a and b
+                 else max((s.precision for s in ends), key=PRECISIONS.index))
+    return Span(a.earliest if a else None, b.latest if b else None, precision,
+                uncertain=any(s.uncertain for s in ends), approximate=any(s.approximate for s in ends),
+                one_of=True)
+
+
 def check(text: str) -> str | None:
     """None when ``text`` is valid EDTF, else the reason."""
     try:
@@ -112,7 +154,7 @@ def check(text: str) -> str | None:
 
 
 def derive(values: pd.Series) -> pd.DataFrame:
-    """Earliest day, latest day (datetime64) and precision for a column of EDTF strings.
+    """Earliest day, latest day (datetime64), precision and form for a column of EDTF strings.
 
     Each distinct value is parsed once and the results are joined back by
     position; invalid, empty or missing values give missing results
@@ -129,6 +171,7 @@ def derive(values: pd.Series) -> pd.DataFrame:
     lo = np.full(len(listed) + 1, np.datetime64("NaT"), dtype="datetime64[D]")
     hi = lo.copy()
     pr = np.full(len(listed) + 1, None, dtype=object)
+    form = pr.copy()
     for j, v in enumerate(listed):
         try:
             s = parse(v)
@@ -139,6 +182,8 @@ def derive(values: pd.Series) -> pd.DataFrame:
         if s.latest:
             hi[j] = np.datetime64(s.latest, "D")
         pr[j] = s.precision
+        form[j] = s.form
     idx = pc.fill_null(pc.index_in(arr, value_set=uniques), len(listed)).to_numpy(zero_copy_only=False)
     return pd.DataFrame({"min": lo[idx].astype("datetime64[s]"), "max": hi[idx].astype("datetime64[s]"),
-                         "precision": pd.array(pr[idx], dtype=arrowstr.STRING)}, index=values.index)
+                         "precision": pd.array(pr[idx], dtype=arrowstr.STRING),
+                         "form": pd.array(form[idx], dtype=arrowstr.STRING)}, index=values.index)

@@ -4,7 +4,8 @@ Every derived column is computed here from raw columns it names in its
 ``x-derived-from`` property, so a reader can trace it back:
 
 - for each EDTF field ``f``: ``f_min`` and ``f_max`` (earliest and latest
-  possible day) and ``f_precision`` (day, month, year, decade, century);
+  possible day), ``f_precision`` (day, month, year, decade, century) and
+  ``f_form`` (single, interval, one-of);
 - for records with citations: ``source_count`` and ``source_ids``;
 - for aid: ``amount_usd`` and ``amount_usd_rate_id``, from exchange_rates.
 """
@@ -26,6 +27,11 @@ PRECISION_CATEGORIES = [
     {"value": "year", "label": "Year"},
     {"value": "decade", "label": "Decade"},
     {"value": "century", "label": "Century"},
+]
+FORM_CATEGORIES = [
+    {"value": "single", "label": "One date, at its precision"},
+    {"value": "interval", "label": "Lasted from the earliest to the latest day"},
+    {"value": "one-of", "label": "Happened once, on one day between the earliest and the latest day"},
 ]
 AMOUNT_USD_RULE = (
     "amount divided by the units_per_usd of the one exchange rate with the same currency and "
@@ -51,9 +57,18 @@ def _edtf_fields(name: str, field) -> list[dict]:
         {"name": f"{name}_max", "type": "date", **base,
          "description": f"Latest possible day of {name} (derived from the EDTF value; empty for an open end)."},
         {"name": f"{name}_precision", "type": "string", **base,
-         "description": f"Precision of {name}: the coarsest unit of its ends (day, month, year, decade, century).",
+         "description": f"Precision of {name}: the coarsest unit of its ends (day, month, year, decade, century); "
+                        f"for a one-of-a-set range, the finest unit that holds the whole range "
+                        f"([2018-03-08..2018-03-25] is month).",
          "constraints": {"enum": [c["value"] for c in PRECISION_CATEGORIES]},
          "categories": PRECISION_CATEGORIES, "categoriesOrdered": True},
+        {"name": f"{name}_form", "type": "string", **base,
+         "description": f"What {name} says: single (one date, at its precision), interval (the record lasted "
+                        f"from {name}_min to {name}_max: EDTF A/B), or one-of (it happened once, on one day "
+                        f"between {name}_min and {name}_max that the sources do not give: EDTF [A..B]). Count a "
+                        f"one-of record once, never once per day of its range.",
+         "constraints": {"enum": [c["value"] for c in FORM_CATEGORIES]},
+         "categories": FORM_CATEGORIES},
     ]
 
 
@@ -185,6 +200,7 @@ def derive(package: Package, typed_tables: dict) -> dict[str, ReleaseTable]:
                 extra[f"{f.name}_min"] = pd.to_datetime(spans["min"]).astype("datetime64[s]")
                 extra[f"{f.name}_max"] = pd.to_datetime(spans["max"]).astype("datetime64[s]")
                 extra[f"{f.name}_precision"] = pd.Series(spans["precision"], dtype="string")
+                extra[f"{f.name}_form"] = pd.Series(spans["form"], dtype="string")
         if name in targets and cites is not None:
             extra["source_count"], extra["source_ids"] = _corroboration(cites.frame, targets[name], strings[pk[0]])
         typed = pd.concat([typed, pd.DataFrame(extra)], axis=1) if extra else typed

@@ -12,8 +12,9 @@ and actor foreign keys) is drawn on a time axis from its derived
   in a decade) is a **marker** at its middle;
 - an **open** start or end (``../1960-05``) fades out towards the panel edge
   and ends in an arrowhead: the record reaches at least that far;
-- a date qualified as uncertain or approximate (EDTF ``?``, ``~``, ``%``)
-  has a dashed outline (bar) or a hollow marker.
+- a date qualified as uncertain or approximate (EDTF ``?``, ``~``, ``%``),
+  or known only as one day within a range (EDTF ``[A..B]``), has a dashed
+  outline (bar) or a hollow marker: a solid bar is a record that lasted.
 
 Colour and marker shape give the record type (both, so that the figure
 reads in greyscale and for colour-blind readers: the Okabe-Ito palette).
@@ -96,6 +97,7 @@ RECORD_TYPES = (
     ("statements", "Statement", "^", "#CC79A7", ("speaker_id", "addressee_id")),
     ("events", "Event", "h", "#E69F00", ("actor_id", "counterpart_id")),
 )
+REFERENCE_TABLES = {"offices"}
 EXTRA_STYLES = (("v", "#56B4E9"), ("P", "#000000"), ("*", "#F0E442"), ("X", "#999999"))
 MIN_GAP_YEARS = 8.0  # a shorter gap never breaks the axis
 SPLIT_SHARE = 0.25  # ... nor one that is less than this share of its period
@@ -241,9 +243,10 @@ def _states(tables: dict) -> tuple[dict, dict]:
 
 def _record_types(tables: dict) -> list[tuple]:
     """The record types present: the known five in their order, then any other
-    table with an EDTF date and foreign keys to actors, by name."""
+    table with an EDTF date and foreign keys to actors, by name (reference tables
+    such as the offices' tenures are context, not relations, and stay out)."""
     out = [t for t in RECORD_TYPES if t[0] in tables]
-    known, extra = {t[0] for t in RECORD_TYPES}, 0
+    known, extra = {t[0] for t in RECORD_TYPES} | REFERENCE_TABLES, 0
     for name in sorted(set(tables) - known):
         rt = tables[name]
         actor_cols = tuple(fk.fields[0] for fk in getattr(rt.table, "foreign_keys", ())
@@ -269,7 +272,9 @@ def _dated(tables: dict, types: list[tuple], to_state: dict) -> Dated:
         undated += int(len(keep) - keep.sum())
         pos = np.flatnonzero(keep)
         if "date" in strings.columns:
-            qualified = strings["date"].str.contains(r"[?~%]", regex=True, na=False).to_numpy(dtype=bool)[pos]
+            # A one-of-a-set range ([A..B]) happened on one day within it: drawn like an uncertain date,
+            # never like a record that lasted the whole range.
+            qualified = strings["date"].str.contains(r"[?~%]|^\[", regex=True, na=False).to_numpy(dtype=bool)[pos]
         else:
             qualified = np.zeros(len(pos), dtype=bool)
         ends = []  # per actor column: the state id of each record's actor, -1 for none
@@ -679,7 +684,7 @@ def _figure(descriptor: dict, tables: dict) -> Figure:
             Line2D([], [], marker="o", markerfacecolor="white", markeredgecolor=GREY, markersize=MARKER_PT,
                    markeredgewidth=1.1, linestyle="none"))]
     enc_labels = ["range: earliest to latest possible date", "a day or a short range", "open start or end",
-                  "uncertain or approximate (?, ~)"]
+                  "uncertain, approximate, or one day within the range (?, ~, [..])"]
     fig.legend(enc, enc_labels, loc="upper left", bbox_to_anchor=(x0, leg_y - 0.47 / height), ncols=4,
                frameon=False, title="Date drawn as", title_fontproperties={"weight": "bold", "size": 8.5},
                alignment="left", handlelength=2.2, columnspacing=1.4, borderaxespad=0, borderpad=0,
