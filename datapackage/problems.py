@@ -144,6 +144,19 @@ _rule("dates-agree", "rule", "Sources disagree on a date", "{detail}",
       "Check the sources; code the better-supported date and say in the coding note that the sources disagree.")
 _rule("instrument-cited", "rule", "Instrument not recorded", "{detail}",
       "Write the instrument the source names, e.g. 'UNSC Resolution 2397'.")
+_rule("office-held", "rule", "Office not held at the date", "{detail}",
+      "Check who held the office at the record's date (raw/offices.csv): correct the person, the office, the "
+      "date, or leave the office empty if the record claims none.")
+_rule("edtf-order", "rule", "Date before the one it follows", "{detail}",
+      "Correct the dates: the later event cannot come before the earlier one.")
+_rule("list-foreign-key", "rule", "Unknown reference in a list", "{detail}",
+      "Use existing keys, separated by single spaces, or add the referenced record first.")
+_rule("first-visit", "rule", "First visit contradicted", "{detail}",
+      "Mark only the visitor's earliest visit to that host as the first (true), or leave first_visit empty "
+      "where the sources do not say.")
+_rule("confidence-for-date", "rule", "Confidence too high for the date", "{detail}",
+      "A date that is uncertain, approximate, or has an open start or unknown end was inferred: lower the confidence "
+      "to {expected} or less and say in the coding note how the date was reached, or code the date the sources give.")
 _rule("formula", "rule", "Spreadsheet formula",
       "the text starts with {detail}, which a spreadsheet would run as a formula",
       "Reword the text so that it does not begin with =, +, -, @, a tab or a carriage return.")

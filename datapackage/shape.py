@@ -241,6 +241,12 @@ RULE_KEYS = {
     "dates-agree": {"field": "field", "targets": "map", "?note": "str"},
     "instrument-cited": {"field": "field", "pattern": "regex", "via": "str", "?citations": "str", "?evidence": "str"},
     "evidence": {"field": "field", "?source": "field"},
+    "office-held": {"field": "field", "person": "field", "date": "field"},
+    "edtf-order": {"start": "field", "end": "field"},
+    "list-foreign-key": {"field": "field", "resource": "str", "key": "str"},
+    "first-visit": {"field": "field", "visitor": "field", "host": "field", "date": "field", "status": "field",
+                    "occurred": "strs", "?office": "field"},
+    "confidence-for-date": {"field": "field", "confidence": "field", "max": "str"},
 }
 
 
@@ -341,4 +347,18 @@ def cross_problems(tables: dict) -> list[Problem]:
                 sources = tables.get("sources")
                 if sources is not None and "source_id" not in sources.field_names:
                     bad(decl, "the sources table has no field 'source_id'")
+            elif rule == "office-held":
+                ref = target(decl["field"])
+                if ref is None:
+                    bad(decl, f"{decl['field']!r} has no foreign key to the offices table")
+                else:
+                    for column in ("person_id", "date"):
+                        if column not in ref.field_names:
+                            bad(decl, f"{ref.name} has no field {column!r}")
+            elif rule == "list-foreign-key":
+                ref = tables.get(decl["resource"])
+                if ref is None:
+                    bad(decl, f"there is no table {decl['resource']!r}")
+                elif decl["key"] not in ref.field_names:
+                    bad(decl, f"{ref.name} has no field {decl['key']!r}")
     return out

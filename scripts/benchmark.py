@@ -74,7 +74,7 @@ def generate(rows: int, root: Path) -> tuple[Path, Path]:
     (root / "raw").mkdir(parents=True)
     shutil.copytree(REPO / "schemas", root / "schemas")
     shutil.copy2(REPO / "datapackage.json", root / "datapackage.json")
-    for small in ("actors", "events", "aid", "sanctions", "exchange_rates"):
+    for small in ("actors", "offices", "events", "agreements", "aid", "sanctions", "exchange_rates"):
         shutil.copy2(REPO / "raw" / f"{small}.csv", root / "raw" / f"{small}.csv")
     sources_dir = root.parent / f"{root.name}-texts"
     shutil.rmtree(sources_dir, ignore_errors=True)
@@ -109,8 +109,10 @@ def generate(rows: int, root: Path) -> tuple[Path, Path]:
             yield {"visit_id": f"zzv{i:0{width}d}", "visitor_id": rng.choice(persons), "host_id": rng.choice(states),
                    "location": rng.choice(["Beijing", "Moscow", "", "Pyongyang"]), "date": DATES[i % len(DATES)],
                    "visit_type": kind, "status": rng.choice(cats["status"]),
-                   "first_visit": rng.choice(["true", "false", ""]),
-                   "summary": f"Synthetic visit number {i} for the benchmark.", "confidence": rng.choice(cats["confidence"])}
+                   # Random "first" marks and top confidence on inferred dates would break the rules that
+                   # check them: the data must stay valid.
+                   "first_visit": rng.choice(["false", ""]),
+                   "summary": f"Synthetic visit number {i} for the benchmark.", "confidence": rng.choice(["low", "medium"])}
 
     def statements():
         yield from real["statements"]
@@ -121,7 +123,7 @@ def generate(rows: int, root: Path) -> tuple[Path, Path]:
                    "date": DATES[i % len(DATES)], "visit_id": f"zzv{i:0{width}d}" if linked else "",
                    "statement_type": rng.choice(cats["statement_type"]), "topic": rng.choice(cats["topic"]),
                    "summary": f"Synthetic statement number {i} for the benchmark.", "speaker_quoted": "false",
-                   "confidence": rng.choice(cats["confidence"])}
+                   "confidence": rng.choice(["low", "medium"])}
 
     _write(root / "raw/visits.csv", _schema_fields("visits"), visits())
     _write(root / "raw/statements.csv", _schema_fields("statements"), statements())

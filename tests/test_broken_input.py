@@ -98,6 +98,25 @@ def test_bad_input_is_reported_exactly_and_changes_nothing(pkg, source_dirs, tmp
         assert p["message"].strip() and p["fix"].strip(), p
 
 
+# The rules that the audit of release 1.1.0 asked for: each runs beside every engine, not only the fast one.
+AUDIT_RULES = {"office-held", "edtf-order", "list-foreign-key", "first-visit", "confidence-for-date"}
+
+
+@pytest.mark.parametrize("engine", ["frictionless", "both"])
+@pytest.mark.parametrize("name", [c.name for c in CASES if c.rule in AUDIT_RULES])
+def test_the_audit_rules_run_with_either_engine(pkg, source_dirs, tmp_path, name, engine):
+    case = BY_NAME[name]
+    ctx = Context(tmp_path, [str(d) for d in source_dirs])
+    located = case.locate(pkg)
+    for mutate in case.mutations:
+        mutate(pkg, ctx)
+    out = run_cli("validate", pkg.root, "--format", "json", "--engine", engine,
+                  *[a for d in ctx.sources for a in ("--sources", d)])
+    assert out.returncode == 1, out.stdout[-2000:] + out.stderr[-2000:]
+    found = [(p["rule"], p["file"], p["line"], p["column"]) for p in json.loads(out.stdout)["problems"]]
+    assert case.expected(pkg, located) in found, found
+
+
 def test_every_error_is_reported_at_once(pkg, source_dirs, tmp_path):
     names = ["dangling-foreign-key", "negative-amount", "unknown-category", "formula-at-sign",
              "dangling-key-in-citation", "self-reference-sanction"]

@@ -42,10 +42,17 @@ def test_sources_that_disagree_need_a_note_saying_so(pkg):
     pkg.set_cell("raw/citations.csv", pkg.find("raw/citations.csv", "citation_id", "2018-03-kim-jong-un-china-1"),
                  "date_claimed", "2018-03-25/2018-03-28")
     pkg.set_cell("raw/citations.csv", pkg.find("raw/citations.csv", "citation_id", "2018-03-kim-jong-un-china-3"),
-                 "date_claimed", "2018-03-26/2018-03-28")
+                 "date_claimed", "2018-03-24")
     line = pkg.find("raw/visits.csv", "visit_id", "2018-03-kim-jong-un-china")
     assert ("raw/visits.csv", line, "coding_note", "dates-agree") in errors(pkg)
     pkg.set_cell("raw/visits.csv", line, "coding_note", "The sources disagree on the first day; coded 25 March.")
+    assert not any(r == "dates-agree" for *_, r in errors(pkg))
+
+
+def test_a_less_precise_claim_or_one_day_of_the_visit_is_no_disagreement(pkg):
+    with_date_claimed(pkg)
+    for cid, claim in (("2018-03-kim-jong-un-china-1", "2018-03"), ("2018-03-kim-jong-un-china-3", "2018-03-26")):
+        pkg.set_cell("raw/citations.csv", pkg.find("raw/citations.csv", "citation_id", cid), "date_claimed", claim)
     assert not any(r == "dates-agree" for *_, r in errors(pkg))
 
 

@@ -249,6 +249,11 @@ def _record_lookup(target: Typed, keys, columns: list[str]) -> dict:
     return out
 
 
+def _apart(a: tuple, b: tuple) -> bool:
+    """Two (earliest, latest) spans with no day in common; an open end reaches every day on its side."""
+    return bool((a[1] and b[0] and a[1] < b[0]) or (b[1] and a[0] and b[1] < a[0]))
+
+
 def _dates_agree(t: Typed, decl: dict, tables: dict) -> list:
     """Sources that give a record different dates: the coding note must say so."""
     f = decl["field"]
@@ -289,9 +294,10 @@ def _dates_agree(t: Typed, decl: dict, tables: dict) -> list:
                 own_span = (own.earliest, own.latest)
             except dates.EDTFError:
                 own_span = None
-            differ = len(set(spans.values())) > 1 or (own_span is not None and any(
-                (a and own_span[1] and a > own_span[1]) or (b and own_span[0] and b < own_span[0])
-                for a, b in spans.values()))
+            # A claim disagrees when it has no day in common with the coded date. A less precise claim
+            # that holds it (March 2018 for 25 March 2018) does not, and neither do the start and the end
+            # of one tenure or visit, each given by its own passage.
+            differ = own_span is not None and any(_apart(c, own_span) for c in set(spans.values()))
             note = str(notes.get(rec, "") or "")
             if differ and "disagree" not in note.lower() and rec in lines:
                 given = "; ".join(f"{v} ({src})" for v, src in claims)
@@ -331,6 +337,133 @@ def _instrument_cited(t: Typed, decl: dict, tables: dict) -> list:
     return out
 
 
+def _fk_target(t: Typed, field: str, tables: dict):
+    fk = next((fk for fk in t.table.foreign_keys if fk.fields == (field,)), None)
+    return (None, None) if fk is None or fk.resource not in tables else (tables[fk.resource], fk)
+
+
+def _parsed(value: str):
+    try:
+        return dates.parse(value)
+    except dates.EDTFError:
+        return None  # the edtf rule reports it
+
+
+def _office_held(t: Typed, decl: dict, tables: dict) -> list:
+    """The office a record claims is its person's, and covers the whole of the record's possible dates."""
+    f, person, when = decl["field"], decl["person"], decl["date"]
+    offices, fk = _fk_target(t, f, tables)
+    rows = _rows(~t.cast(f).missing)
+    if offices is None or not len(rows):
+        return []
+    found = _record_lookup(offices, set(t.frame[f].take(rows)), ["person_id", "date"])
+    out = []
+    for i in rows:
+        office, who, value = t.frame.at[i, f], t.frame.at[i, person], t.frame.at[i, when]
+        if office not in found:
+            continue  # the foreign-key check reports it
+        _, holder, tenure = found[office]
+        if holder != who:
+            out.append(problem("office-held", file=t.table.path, line=t.lines[i], column=f, value=office,
+                               detail=f"{f} {office!r} is an office of {holder!r}, not of {person} {who!r}"))
+            continue
+        own, span = _parsed(value), _parsed(tenure)
+        if own is None or span is None:
+            continue
+        starts = span.earliest is None or (own.earliest is not None and own.earliest >= span.earliest)
+        ends = span.latest is None or (own.latest is not None and own.latest <= span.latest)
+        if not (starts and ends):
+            out.append(problem("office-held", file=t.table.path, line=t.lines[i], column=f, value=office,
+                               detail=f"{who!r} held {office!r} over {tenure}, which does not cover "
+                                      f"the whole of {when} {value!r}"))
+    return out
+
+
+def _edtf_order(t: Typed, decl: dict, tables: dict) -> list:
+    a, b = decl["start"], decl["end"]
+    out = []
+    for i in _rows(~t.cast(a).missing & ~t.cast(b).missing):
+        first, then = _parsed(t.frame.at[i, a]), _parsed(t.frame.at[i, b])
+        if first and then and first.earliest and then.latest and then.latest < first.earliest:
+            out.append(problem("edtf-order", file=t.table.path, line=t.lines[i], column=b, value=t.frame.at[i, b],
+                               detail=f"{b} {t.frame.at[i, b]!r} comes before {a} {t.frame.at[i, a]!r}"))
+    return out
+
+
+def _list_foreign_key(t: Typed, decl: dict, tables: dict) -> list:
+    f, resource, key = decl["field"], decl["resource"], decl["key"]
+    target = tables.get(resource)
+    if target is None:
+        return []
+    keys = set(target.frame[key].dropna())
+    out = []
+    for i in _rows(~t.cast(f).missing):
+        unknown = [w for w in t.frame.at[i, f].split(" ") if w and w not in keys]
+        if unknown:
+            out.append(problem("list-foreign-key", file=t.table.path, line=t.lines[i], column=f,
+                               value=t.frame.at[i, f],
+                               detail=f"{', '.join(map(repr, unknown))} is not a {key} of {resource}"))
+    return out
+
+
+def _first_visit(t: Typed, decl: dict, tables: dict) -> list:
+    """A visit marked first has no coded visit of the same visitor to the same host before it."""
+    f, visitor, host, when, status = decl["field"], decl["visitor"], decl["host"], decl["date"], decl["status"]
+    happened = arrowstr.isin(t.frame[status], [str(v) for v in decl["occurred"]])
+    # "First" is first in a standing: as a leader in office (an office is claimed), or not (an heir, an
+    # envoy); Kim Jong Il's first visit to China as leader came after his visits as heir.
+    office = decl.get("office")
+    standing = (~t.cast(office).missing) if office else np.zeros(len(t.frame), dtype=bool)
+    pairs: dict = {}
+    for i in _rows(happened):
+        span = _parsed(t.frame.at[i, when])
+        if span is not None:
+            pairs.setdefault((t.frame.at[i, visitor], t.frame.at[i, host], bool(standing[i])), []).append((i, span))
+    out = []
+    marked = (t.frame[f] == "true").to_numpy(dtype=bool, na_value=False)
+    for i in _rows(marked & happened):
+        pair = (t.frame.at[i, visitor], t.frame.at[i, host], bool(standing[i]))
+        own = dict(pairs.get(pair, [])).get(i)
+        if own is None:
+            continue
+        for j, other in pairs[pair]:
+            if j == i:
+                continue
+            before = other.latest is not None and own.earliest is not None and other.latest < own.earliest
+            if before or marked[j]:
+                key = t.table.primary_key[0] if t.table.primary_key else visitor
+                out.append(problem("first-visit", file=t.table.path, line=t.lines[i], column=f, value="true",
+                                   detail=f"{pair[0]!r} also visited {pair[1]!r} in {t.frame.at[j, when]} "
+                                          f"({t.frame.at[j, key]}"
+                                          f"{', also marked first' if marked[j] and not before else ''})"))
+                break
+    return out
+
+
+def _confidence_for_date(t: Typed, decl: dict, tables: dict) -> list:
+    """An uncertain or approximate date, or an interval whose start or end the sources leave unknown, was
+    reached by inference: not the top confidence. An open end (``/..``) is allowed: a tenure or a measure
+    still in force is a fact, not a guess; so is one day within a range that the sources state (``[A..B]``)."""
+    f, conf, cap = decl["field"], decl["confidence"], decl["max"]
+    levels = list(t.table.field(conf).enum or [])
+    if cap not in levels:
+        return []
+    above = levels[levels.index(cap) + 1:]
+    out = []
+    for i in _rows(arrowstr.isin(t.frame[conf], above) & ~t.cast(f).missing):
+        value = t.frame.at[i, f]
+        span = _parsed(value)
+        if span is None:
+            continue
+        why = [w for w, hit in (("uncertain", span.uncertain), ("approximate", span.approximate),
+                                ("open at its start", span.interval and span.earliest is None),
+                                ("unknown at its end", span.interval and value.endswith("/"))) if hit]
+        if why:
+            out.append(problem("confidence-for-date", file=t.table.path, line=t.lines[i], column=conf,
+                               value=t.frame.at[i, conf], expected=cap,
+                               detail=f"{conf} is {t.frame.at[i, conf]!r} but {f} {value!r} is {' and '.join(why)}"))
+    return out
+
 DECLARED = {
     "date-order": _date_order,
     "requires": _requires,
@@ -344,6 +477,11 @@ DECLARED = {
     "supports": _supports,
     "dates-agree": _dates_agree,
     "instrument-cited": _instrument_cited,
+    "office-held": _office_held,
+    "edtf-order": _edtf_order,
+    "list-foreign-key": _list_foreign_key,
+    "first-visit": _first_visit,
+    "confidence-for-date": _confidence_for_date,
 }
 # Declared in schemas but run by evidence.py, which needs the source texts.
 ELSEWHERE = {"evidence"}
@@ -386,9 +524,20 @@ DESCRIBE = {
     "uncited": lambda d: "Every record of the tables cited through " + ", ".join(f"`{f}`" for f in d["fields"])
                          + " has at least one citation.",
     "supports": lambda d: f"`{d['field']}` names fields of the cited record's table.",
-    "dates-agree": lambda d: f"Where the sources cited for a record give different dates (`{d['field']}`), the "
-                             f"record's `{d.get('note', 'coding_note')}` says that they disagree.",
+    "dates-agree": lambda d: f"Where a source cited for a record gives a date (`{d['field']}`) with no day in "
+                             f"common with the coded date, the record's `{d.get('note', 'coding_note')}` says that "
+                             f"the sources disagree.",
     "instrument-cited": lambda d: f"Where a citation of the record names a resolution, `{d['field']}` records it.",
+    "office-held": lambda d: f"The office in `{d['field']}` belongs to `{d['person']}` and its tenure covers the "
+                             f"whole of `{d['date']}`.",
+    "edtf-order": lambda d: f"`{d['end']}` does not come before `{d['start']}`.",
+    "list-foreign-key": lambda d: f"Every id in `{d['field']}` is a `{d['key']}` of {d['resource']}.",
+    "first-visit": lambda d: f"A visit marked `{d['field']}` true has no other coded visit of the same "
+                             f"`{d['visitor']}` to the same `{d['host']}` before it, and no other marked first"
+                             + (f", among the visits with an office in `{d['office']}` and, apart, those without"
+                                if d.get("office") else "") + ".",
+    "confidence-for-date": lambda d: f"`{d['confidence']}` is at most {d['max']} when `{d['field']}` is uncertain, "
+                                     f"approximate, or an interval with an open start or an unknown end.",
     "evidence": lambda d: f"`{d['field']}` is a verbatim passage of the text of the source in "
                           f"`{d.get('source', 'source_id')}`, checked against that text's sha256.",
 }

@@ -40,10 +40,12 @@ from typing import Callable
 VISITS, AID, ACTORS, EVENTS = "raw/visits.csv", "raw/aid.csv", "raw/actors.csv", "raw/events.csv"
 SANCTIONS, STATEMENTS, CITATIONS = "raw/sanctions.csv", "raw/statements.csv", "raw/citations.csv"
 SOURCES, RATES = "raw/sources.csv", "raw/exchange_rates.csv"
+OFFICES, AGREEMENTS = "raw/offices.csv", "raw/agreements.csv"
 DESC = "datapackage.json"
 
 KEYS = {VISITS: "visit_id", AID: "aid_id", ACTORS: "actor_id", EVENTS: "event_id", SANCTIONS: "sanction_id",
-        STATEMENTS: "statement_id", CITATIONS: "citation_id", SOURCES: "source_id", RATES: "rate_id"}
+        STATEMENTS: "statement_id", CITATIONS: "citation_id", SOURCES: "source_id", RATES: "rate_id",
+        OFFICES: "office_id", AGREEMENTS: "agreement_id"}
 
 
 @dataclass(frozen=True)
@@ -255,11 +257,15 @@ def symlink_resource(name: str, target_outside: bool = True) -> Callable:
     return run
 
 
-VISIT_COLUMNS = ["visit_id", "visitor_id", "host_id", "envoy_of_id", "location", "date", "visit_type", "status",
-                 "first_visit", "summary", "coding_note", "confidence"]
+REPO = Path(__file__).resolve().parents[2]
+VISIT_COLUMNS = [f["name"] for f in json.loads((REPO / "schemas/visits.json").read_text(encoding="utf-8"))["fields"]]
+AID_COLUMNS = [f["name"] for f in json.loads((REPO / "schemas/aid.json").read_text(encoding="utf-8"))["fields"]]
+AID_ROWS = (REPO / AID).read_text(encoding="utf-8").count("\n")  # header included
+FIRST_VISIT = (REPO / VISITS).read_text(encoding="utf-8").splitlines()[1].split(",")[0]
 COLUMN_INDEX = {c: i for i, c in enumerate(VISIT_COLUMNS)}
 
 SEOUL = "2018-03-yang-jiechi-seoul"
+SINO_TREATY = "1961-07-11-chn-prk-treaty-friendship-cooperation-mutual-assistance"
 SECRET = "1960-05-kim-il-sung-china-secret"
 KJU_CHINA = "2018-03-kim-jong-un-china"
 RUBLES_420 = "1960-chinese-assistance-420m-rubles"
@@ -299,13 +305,14 @@ CASES: list[Case] = [
     _c("trailing-space-in-header", "spreadsheet", header_of(AID, lambda h: [c + " " if c == "status" else c for c in h]),
        "header", AID, 1, "status ", "the message says to write 'status'"),
     _c("empty-trailing-rows", "spreadsheet",
-       bytes_of(AID, lambda b: b + b",,,,,,,,,,,,,\n,,,,,,,,,,,,,\n"), "blank-row", AID, 5, None,
+       bytes_of(AID, lambda b: b + (b"," * (len(AID_COLUMNS) - 1) + b"\n") * 2), "blank-row", AID, AID_ROWS + 1, None,
        "a spreadsheet exports formatted but empty rows below the data"),
     _c("column-reordered", "spreadsheet", columns_of(VISITS, swap("location", "date")),
        "column-order", VISITS, 1, "date"),
     _c("column-renamed", "spreadsheet", header_of(AID, lambda h: ["amount_rubles" if c == "amount" else c for c in h]),
        "header", AID, 1, "amount_rubles"),
-    _c("column-missing", "spreadsheet", columns_of(VISITS, lambda r: r[:4] + r[5:]),
+    _c("column-missing", "spreadsheet",
+       columns_of(VISITS, lambda r: r[:COLUMN_INDEX["location"]] + r[COLUMN_INDEX["location"] + 1:]),
        "header", VISITS, 1, "location"),
     _c("column-duplicated", "spreadsheet", columns_of(EVENTS, lambda r: r + [r[4]]),
        "header", EVENTS, 1, "date"),
@@ -374,8 +381,30 @@ CASES: list[Case] = [
     _c("statement-outside-visit", "value",
        cell(STATEMENTS, "2018-03-kim-jong-un-emphasizes-solidarity", "date", "2018-04-02"),
        "within-visit", STATEMENTS, At("statement_id", "2018-03-kim-jong-un-emphasizes-solidarity"), "date"),
+    # The audit's first finding, put back: Xi Jinping claimed as president over a range that starts while
+    # Hu Jintao held the office.
+    _c("office-not-held-at-the-date", "value",
+       (cell(VISITS, "xi-jinping-to-dprk-first-declined", "date", "2011-12/2018-03"),
+        cell(VISITS, "xi-jinping-to-dprk-first-declined", "visitor_office_id", "xi-jinping-head-of-state-1")),
+       "office-held", VISITS, At("visit_id", "xi-jinping-to-dprk-first-declined"), "visitor_office_id",
+       "Xi became president in March 2013"),
+    _c("office-of-another-person", "value", cell(VISITS, KJU_CHINA, "visitor_office_id", "xi-jinping-party-leader-1"),
+       "office-held", VISITS, At("visit_id", KJU_CHINA), "visitor_office_id"),
+    _c("in-force-before-signed", "value", cell(AGREEMENTS, SINO_TREATY, "in_force", "1961-07-01"),
+       "edtf-order", AGREEMENTS, At("agreement_id", SINO_TREATY), "in_force"),
+    _c("one-of-reversed", "value", cell(VISITS, SECRET, "date", "[1960-06..1960-05]"),
+       "date-order", VISITS, At("visit_id", SECRET), "date"),
+    _c("one-of-unclosed", "value", cell(VISITS, SECRET, "date", "[1960-05..1960-06"),
+       "edtf", VISITS, At("visit_id", SECRET), "date"),
+    _c("second-first-visit", "value", cell(VISITS, "2018-05-kim-jong-un-china-dalian", "first_visit", "true"),
+       "first-visit", VISITS, At("visit_id", "2018-05-kim-jong-un-china-dalian"), "first_visit",
+       "Kim Jong Un had visited China in March 2018"),
+    _c("high-confidence-uncertain-date", "value", cell(AID, RUBLES_900, "confidence", "high"),
+       "confidence-for-date", AID, At("aid_id", RUBLES_900), "confidence", "the year 1960? is inferred"),
+    _c("high-confidence-open-start", "value", cell(STATEMENTS, "shen-zhihua-on-border-concessions", "confidence", "high"),
+       "confidence-for-date", STATEMENTS, At("statement_id", "shen-zhihua-on-border-concessions"), "confidence"),
     # -- keys ----------------------------------------------------------------------------
-    _c("duplicate-key", "key", insert_copy(VISITS, "1960-05-kim-il-sung-china-secret", 3),
+    _c("duplicate-key", "key", insert_copy(VISITS, FIRST_VISIT, 3),
        "primary-key", VISITS, 4, "visit_id", "row 4 repeats row 2"),
     _c("duplicate-source-key", "key", insert_copy(SOURCES, SUN, None),
        "primary-key", SOURCES, At("source_id", SUN, offset=1), "source_id",
@@ -397,6 +426,8 @@ CASES: list[Case] = [
        "pattern", ACTORS, At("actor_id", "xi-jinping"), "state_id"),
     _c("host-is-a-person", "key", cell(VISITS, SEOUL, "host_id", "moon-jae-in"),
        "actor-type", VISITS, At("visit_id", SEOUL), "host_id"),
+    _c("met-unknown-actor", "key", cell(VISITS, SECRET, "met_ids", "mao-zedong mao-zedung"),
+       "list-foreign-key", VISITS, At("visit_id", SECRET), "met_ids", "one id of the list misspelt"),
     _c("uncited-record", "key", drop_rows_with(CITATIONS, "sanction_id", "china-us-trade-sanctions-cooperation"),
        "uncited", SANCTIONS, At("sanction_id", "china-us-trade-sanctions-cooperation"), "sanction_id"),
     # -- evidence -------------------------------------------------------------------------
