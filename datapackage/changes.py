@@ -21,6 +21,8 @@ from pathlib import Path
 BUMPS = ("none", "patch", "minor", "major")
 _META_SKIP = {"resources", "version", "created"}
 _LOWER = {"minimum", "exclusiveMinimum", "minLength"}  # raising these tightens
+# Free-text documentation of a record: a change to these alone revises how a value was reached, not the value.
+NOTE_FIELDS = {"coding_note", "note"}
 _UPPER = {"maximum", "exclusiveMaximum", "maxLength"}  # lowering these tightens
 
 
@@ -48,6 +50,16 @@ class TableDiff:
     @property
     def empty(self) -> bool:
         return not (self.schema_changes or self.added or self.removed or self.changed)
+
+    @property
+    def corrected(self) -> dict:
+        """Records with a corrected value (any field but the coding notes): key -> {field: [old, new]}."""
+        return {k: f for k, f in self.changed.items() if set(f) - NOTE_FIELDS}
+
+    @property
+    def notes_revised(self) -> list:
+        """Records whose coding notes alone changed."""
+        return [k for k, f in self.changed.items() if not set(f) - NOTE_FIELDS]
 
 
 @dataclass
@@ -96,8 +108,10 @@ class Diff:
                 out.append(f"{t.name}: {len(t.removed)} record(s) removed")
             if want == "minor" and t.added:
                 out.append(f"{t.name}: {len(t.added)} record(s) added")
-            if want == "patch" and t.changed:
-                out.append(f"{t.name}: {len(t.changed)} record(s) corrected")
+            if want == "patch" and t.corrected:
+                out.append(f"{t.name}: {len(t.corrected)} record(s) corrected")
+            if want == "patch" and t.notes_revised:
+                out.append(f"{t.name}: {len(t.notes_revised)} coding note(s) revised")
         if want == "patch" and self.metadata:
             out.append("metadata changed: " + ", ".join(self.metadata))
         return out
@@ -149,10 +163,11 @@ class Diff:
                 lines.append(f"  schema: {c['detail']} ({c['effect']})")
             lines += [f"  + {k}" for k in t.added]
             lines += [f"  - {k}" for k in t.removed]
-            for k, fields in t.changed.items():
-                lines.append(f"  ~ {k}")
+            for k, fields in t.corrected.items():
+                lines.append(f"  ~ {k} (corrected)")
                 for f, (a, b) in fields.items():
                     lines.append(f"      {f}: {a!r} -> {b!r}")
+            lines += [f"  ~ {k} (coding note revised)" for k in t.notes_revised]
         return "\n".join(lines) + "\n"
 
     def to_markdown(self, heading: str | None = None) -> str:
@@ -173,23 +188,26 @@ class Diff:
                 lines.append(f"  - Added {len(t.added)}: " + ", ".join(f"`{k}`" for k in t.added) + ".")
             if t.removed:
                 lines.append(f"  - Removed {len(t.removed)}: " + ", ".join(f"`{k}`" for k in t.removed) + ".")
-            for k, fields in t.changed.items():
-                changes = "; ".join(_change(f, a, b) for f, (a, b) in fields.items())
-                lines.append(f"  - Changed `{k}`: {changes}.")
+            # Errata: every corrected value in full, old and new, so that a reader of an earlier
+            # release can tell exactly which of its values changed.
+            for k, fields in t.corrected.items():
+                lines.append(f"  - Corrected `{k}`:")
+                lines += [f"    - {f}: {_code(a)} → {_code(b)}" for f, (a, b) in fields.items()]
+            if t.notes_revised:
+                lines.append(f"  - Coding notes revised, no value changed ({len(t.notes_revised)}): "
+                             + ", ".join(f"`{k}`" for k in t.notes_revised) + ".")
         if len(lines) == 2:
             lines.append("- No changes.")
         return "\n".join(lines) + "\n"
 
 
-def _change(field: str, a: str, b: str) -> str:
-    if _short(a) == _short(b):  # long texts that differ past the shown part
-        return f"{field} revised ({len(a)} → {len(b)} characters)"
-    return f"{field}: {_short(a)} → {_short(b)}"
-
-
-def _short(v: str, n: int = 60) -> str:
-    v = "(empty)" if v == "" else v
-    return f"`{v}`" if len(v) <= n else f"`{v[:n - 1]}…`"
+def _code(v: str) -> str:
+    """A value as Markdown code, whole (a value never holds a line break)."""
+    if v == "":
+        return "(empty)"
+    fence = "``" if "`" in v else "`"
+    pad = " " if v.startswith("`") or v.endswith("`") else ""
+    return f"{fence}{pad}{v}{pad}{fence}"
 
 
 # -- reading a side ------------------------------------------------------------

@@ -61,6 +61,9 @@ def release_page(descriptor: dict, tables: dict, codebook_md: str, files: dict[s
         ("cite", "Cite", _citation_section(descriptor)),
         ("downloads", "Download", _downloads_section(descriptor, files, version)),
     ]
+    changes = _changes_section(files.get("CHANGELOG.md", b"").decode("utf-8"), version)
+    if changes:
+        sections.append(("changes", "Changes", changes))
     if figure:
         sections.append(("timeline", "Timeline", figure))
     if previews:
@@ -368,6 +371,22 @@ autocomplete="off" spellcheck="false">
 <div class="scroll preview"><table class="data"><tbody></tbody></table></div>
 <p class="nomatch" hidden>No rows match the search.</p>
 </div>"""
+
+
+def _changes_section(changelog: str, version: str) -> str:
+    """This version's changelog entry (its errata first of all: every corrected value, old and new)."""
+    heading = f"## {version} "
+    start = next((i for i, line in enumerate(changelog.splitlines()) if line.startswith(heading)), None)
+    if start is None:
+        return ""
+    lines = changelog.splitlines()[start + 1:]
+    end = next((i for i, line in enumerate(lines) if line.startswith("## ")), len(lines))
+    from markdown_it import MarkdownIt
+
+    body = MarkdownIt("commonmark", {"html": False}).render("\n".join(lines[:end]))
+    return (f"<h2>Changes in version {_e(version)}</h2>\n<p class=\"note\">Corrected records list every changed "
+            f"value, old and new; earlier versions are in {_link('CHANGELOG.md')}.</p>\n"
+            f'<div class="changes">\n{body}</div>')
 
 
 def _codebook_section(text: str, files: dict[str, bytes]) -> tuple[str, set[str]]:

@@ -186,10 +186,25 @@ def test_diff_formats(published):
     text = run_cli("diff", rel, published.root).stdout
     assert "field 'place' added" in text and "confidence: 'low' -> 'medium'" in text
     md = run_cli("diff", rel, published.root, "--format", "markdown").stdout
-    assert md.startswith("## 1.0.0") and "Changed `1960-china-famine`" in md
+    # Errata: the corrected record, then each corrected field with its old and new value, whole.
+    assert md.startswith("## 1.0.0") and "  - Corrected `1960-china-famine`:\n    - confidence: `low` → `medium`\n" in md
     data = json.loads(run_cli("diff", rel, published.root, "--format", "json").stdout)
     assert data["bump"] == "minor"
     assert data["tables"]["events"]["changed"]["1960-china-famine"]["confidence"] == ["low", "medium"]
+
+
+def test_the_changelog_keeps_corrections_apart_from_additions_and_note_revisions(published):
+    correct_value(published)
+    line = published.find("raw/events.csv", "event_id", "1960-sino-soviet-split-deepens")
+    long_summary = "The split deepens " + "and deepens " * 20 + "(a `quoted` word)."
+    published.set_cell("raw/events.csv", line, "summary", long_summary)
+    line = published.find("raw/events.csv", "event_id", "1961-01-01-soviet-ruble-redenomination")
+    published.set_cell("raw/events.csv", line, "coding_note", "Revised note only.")
+    md = diff(published.root / "build" / "1.0.0", published.root).to_markdown()
+    assert "  - Corrected `1960-china-famine`:\n    - confidence: `low` → `medium`\n" in md
+    assert "    - summary: `The Sino-Soviet split deepens, and North Korea" in md and f"→ ``{long_summary}``" in md
+    assert "  - Coding notes revised, no value changed (1): `1961-01-01-soviet-ruble-redenomination`." in md
+    assert "Corrected `1961-01-01-soviet-ruble-redenomination`" not in md
 
 
 def test_diff_reads_zips_and_release_directories(published):
