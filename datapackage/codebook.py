@@ -14,6 +14,7 @@ import pandas as pd
 
 from .checks.rules import GLOBAL_RULES, describe
 from .citation import citation_text
+from .counts import counts_markdown
 
 TYPE_WORDS = {"string": "text", "integer": "integer", "number": "number", "boolean": "boolean (true/false)",
               "date": "date (YYYY-MM-DD)"}
@@ -150,6 +151,7 @@ def codebook(descriptor: dict, tables: dict) -> str:
     lines += ["", "## Coverage", ""]
     lines += [f"- {item}" for item in descriptor.get("x-coverage", [])]
     lines.append("")
+    lines += counts_markdown(tables)
     for name, rt in tables.items():
         lines += table_section(name, rt, resources.get(name, {}))
     return "\n".join(lines).rstrip("\n") + "\n"

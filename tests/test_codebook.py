@@ -25,7 +25,10 @@ def test_every_field_of_every_table_is_documented(release):
 def test_categories_have_labels_and_counts(release):
     text = (release / "codebook.md").read_text(encoding="utf-8")
     assert "Categories of `status`:" in text
-    assert "| `declined` | Requested and declined | 1 |" in text
+    import csv
+
+    declined = sum(r["status"] == "declined" for r in csv.DictReader(open(release / "data/visits.csv", encoding="utf-8")))
+    assert declined and f"| `declined` | Requested and declined | {declined} |" in text
     assert "Categories of `confidence` (ordered):" in text
 
 
@@ -46,3 +49,38 @@ def test_an_undocumented_field_fails_the_build(repo):
     tables["visits"].schema["fields"][1]["description"] = " "
     with pytest.raises(CodebookError, match="visits.visitor_id"):
         codebook({"version": "x"}, tables)
+
+
+def test_the_visit_counts_follow_the_data(release):
+    """The codebook's table of visits by dyad and decade, against a count made here from the CSV files."""
+    import csv
+    import re
+
+    text = (release / "codebook.md").read_text(encoding="utf-8")
+    section = text[text.index("## Visits by dyad, direction and decade"):]
+    state = {r["actor_id"]: r["state_id"] for r in csv.DictReader(open(release / "data/actors.csv", encoding="utf-8"))}
+    partners = {"chn", "sun", "rus", "kor", "usa"}
+    expected = {"leader": 0, "envoy": 0}
+    for v in csv.DictReader(open(release / "data/visits.csv", encoding="utf-8")):
+        if v["status"] != "occurred":
+            continue
+        mine, host = state.get(v["visitor_id"]), v["host_id"]
+        met = {state.get(m) for m in v["met_ids"].split()}
+        if not ((mine == "prk" and (host in partners or met & partners)) or (host == "prk" and mine in partners)):
+            continue
+        if v["visitor_office_id"]:
+            expected["leader"] += 1
+        elif v["envoy_of_id"]:
+            expected["envoy"] += 1
+    totals = [int(t) for t in re.findall(r"^\| all \| both \|.*\| (\d+) \|$", section, flags=re.M)]
+    assert totals[:2] == [expected["leader"], expected["envoy"]] and expected["leader"] > 50
+
+
+def test_a_release_page_shows_its_own_changelog_entry():
+    from datapackage.page import _changes_section
+
+    log = ("# Changelog\n\n## 2.0.0 (2026-12-02)\n\n- `visits`:\n  - Corrected `x`:\n    - date: `a` → `b`\n\n"
+           "## 1.1.0 (2026-11-29)\n\n- older\n")
+    html = _changes_section(log, "2.0.0")
+    assert "Changes in version 2.0.0" in html and "<code>a</code> → <code>b</code>" in html and "older" not in html
+    assert _changes_section(log, "3.0.0") == ""
