@@ -46,7 +46,8 @@ def test_every_record_is_cited_and_every_citation_cites_one(repo):
     package = load_package(repo)
     cites = list(csv.DictReader(open(repo / "raw/citations.csv", encoding="utf-8")))
     targets = {"visit_id": "visits", "aid_id": "aid", "sanction_id": "sanctions",
-               "statement_id": "statements", "event_id": "events"}
+               "statement_id": "statements", "event_id": "events", "office_id": "offices",
+               "agreement_id": "agreements"}
     for row in cites:
         assert sum(bool(row[k]) for k in targets) == 1, row["citation_id"]
     for col, table in targets.items():
@@ -58,23 +59,48 @@ def test_every_record_is_cited_and_every_citation_cites_one(repo):
 
 def test_the_article_figures_are_coded_with_their_uncertainty(repo):
     aid = {r["aid_id"]: r for r in csv.DictReader(open(repo / "raw/aid.csv", encoding="utf-8"))}
-    amounts = {r["amount"]: r for r in aid.values() if r["amount"]}
-    assert set(amounts) == {"900000000", "420000000"}
-    for r in amounts.values():
+    rubles_900 = aid["1960-soviet-debt-forgiveness-900m-rubles"]
+    rubles_420 = aid["1960-chinese-assistance-420m-rubles"]
+    for r in (rubles_900, rubles_420):
         assert r["currency"] == "SUR" and r["currency_basis"] == "unspecified"
-    assert amounts["420000000"]["year_start"] == "1961" and amounts["420000000"]["year_end"] == "1964"
-    assert any(r["status"] == "refused" for r in aid.values())
+    assert (rubles_900["amount"], rubles_420["amount"]) == ("900000000", "420000000")
+    assert rubles_420["year_start"] == "1961" and rubles_420["year_end"] == "1964"
+    assert aid["1960-soviet-refusal-of-further-aid"]["status"] == "refused"
+    # TIME's dollar figures are kept as their source gives them, and linked so that no one adds them up twice.
+    assert aid["1960-10-chinese-loan-usd105m"]["variant_of_id"] == rubles_420["aid_id"]
+    assert aid["1960-11-soviet-loan-waived-usd190m"]["part_of_id"] == rubles_900["aid_id"]
 
 
-def test_the_first_visit_has_the_checked_dates(repo):
+def test_kim_jong_uns_first_visit_has_the_checked_dates(repo):
     visits = {r["visit_id"]: r for r in csv.DictReader(open(repo / "raw/visits.csv", encoding="utf-8"))}
-    first = [r for r in visits.values() if r["first_visit"] == "true"]
-    assert len(first) == 1
-    assert first[0]["date"] == "2018-03-25/2018-03-28" and first[0]["location"] == "Beijing"
+    first = visits["2018-03-kim-jong-un-china"]
+    assert first["first_visit"] == "true" and first["visitor_office_id"]
+    assert first["date"] == "2018-03-25/2018-03-28" and first["location"] == "Beijing"
     statuses = {r["status"] for r in visits.values()}
     assert {"occurred", "invited", "declined", "postponed"} <= statuses
     assert any(r["visit_type"] == "secret" for r in visits.values())
     assert any(r["visit_type"] == "envoy" for r in visits.values())
+
+
+def test_the_audits_findings_stay_corrected(repo):
+    """Release 1.1.0's errors found by the audit (issue 15): each value as corrected."""
+    def table(name, key):
+        return {r[key]: r for r in csv.DictReader(open(repo / f"raw/{name}.csv", encoding="utf-8"))}
+    visits, statements = table("visits", "visit_id"), table("statements", "statement_id")
+    sanctions, events = table("sanctions", "sanction_id"), table("events", "event_id")
+    declined = visits["xi-jinping-to-dprk-first-declined"]
+    assert declined["date"].startswith("[2012-11") and declined["confidence"] == "low"
+    assert statements["china-rejects-visit-first-on-protocol"]["date"].startswith("[2012-11")
+    assert events["2011-2018-china-south-korea-honeymoon"]["date"].startswith("2012-11")
+    assert "china-economic-sanctions-in-force-2018" not in sanctions
+    assert sanctions["unsc-resolution-2087"]["measure_type"] == "comprehensive"
+    assert "except" in sanctions["unsc-resolution-2270"]["summary"]
+    for one_day_within in ("2018-03-kim-jong-un-invited-to-beijing", "xi-jinping-to-dprk-first-declined"):
+        assert visits[one_day_within]["date"].startswith("[")
+    for one_day_within in ("dprk-demands-chinese-president-visit-first", "china-rejects-visit-first-on-protocol",
+                           "china-resents-exclusion-from-summit-diplomacy", "chinese-media-portray-visit-as-victory"):
+        assert statements[one_day_within]["date"].startswith("[")
+    assert events["2018-03-08-trump-kim-summit-announced"]["actor_id"] == "chung-eui-yong"
 
 
 def test_no_source_text_is_copied_into_the_project(repo, source_dirs):
