@@ -684,7 +684,7 @@ def _figure(descriptor: dict, tables: dict) -> Figure:
             Line2D([], [], marker="o", markerfacecolor="white", markeredgecolor=GREY, markersize=MARKER_PT,
                    markeredgewidth=1.1, linestyle="none"))]
     enc_labels = ["range: earliest to latest possible date", "a day or a short range", "open start or end",
-                  "uncertain, approximate, or one day within the range (?, ~, [..])"]
+                  "uncertain (?, ~), or once within [..]"]
     fig.legend(enc, enc_labels, loc="upper left", bbox_to_anchor=(x0, leg_y - 0.47 / height), ncols=4,
                frameon=False, title="Date drawn as", title_fontproperties={"weight": "bold", "size": 8.5},
                alignment="left", handlelength=2.2, columnspacing=1.4, borderaxespad=0, borderpad=0,
