@@ -467,7 +467,8 @@ def test_the_readme_download_snippets_run(rscript, mirror, tmp_path):
            registry.BASE_URL_ENV: mirror.url()}
     out = subprocess.run([sys.executable, "-c", python], cwd=work, env=env, capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
-    assert "1.1.0" in out.stdout
+    version = re.search(r'load\("(\d+\.\d+\.\d+)"\)', python).group(1)  # the version the README names
+    assert out.stdout.startswith(f"{version} ") and " visits" in out.stdout
     res = subprocess.run(["Rscript", "-e", r], cwd=REPO, capture_output=True, text=True, timeout=120,
                          env={**env, download.CACHE_ENV: str(tmp_path / "r-cache")})
     assert res.returncode == 0, res.stderr
