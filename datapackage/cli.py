@@ -118,6 +118,12 @@ def _arrow_allocator(ctx) -> None:
         ctx.call_on_close(lambda: os.environ.pop(_POOL_ENV, None))
 
 
+def list_unchecked_option(fn):
+    return click.option("--list-unchecked", is_flag=True,
+                        help="Name each source whose quotes could not be checked because its text is not held "
+                             "(the web pages: expected).")(fn)
+
+
 @main.command()
 @package_dir_argument
 @click.option("--sources", "sources", multiple=True, type=click.Path(path_type=Path),
@@ -128,14 +134,17 @@ def _arrow_allocator(ctx) -> None:
               show_default=True, help="Which engine checks the Table Schemas: auto runs frictionless and pandera "
                                       "up to 50,000 rows, the fast engine above.")
 @click.option("--strict", is_flag=True, help="A source whose text is not found is an error, not a notice.")
+@list_unchecked_option
 @guarded
-def validate(package_dir, sources, output, engine, strict):
+def validate(package_dir, sources, output, engine, strict, list_unchecked):
     """Check the raw data: schemas, rules and evidence. Exit 1 on any error."""
     _require_package(package_dir)
     from .validation import validate as run
 
     report = run(package_dir, sources=list(sources) or None, engine=engine, strict=strict)
     click.echo(report.to_json() if output == "json" else report.to_text(), nl=False)
+    if list_unchecked and output == "text":
+        _echo_unchecked(report)
     sys.exit(int(not report.valid))
 
 
@@ -165,6 +174,11 @@ def fmt(package_dir, check):
     sys.exit(1 if result.refused or (check and result.changed) else 0)
 
 
+def _echo_unchecked(report) -> None:
+    for sid, n in report.stats.get("evidence_unchecked_by_source", {}).items():
+        click.echo(f"unchecked: {n} quote{'s' if n != 1 else ''} of source {sid!r} (no text held)")
+
+
 def sources_option(fn):
     return click.option("--sources", "sources", multiple=True, type=click.Path(path_type=Path),
                         help="Directory holding the source texts (repeatable). Default: $DPRK_RELATIONS_SOURCES.")(fn)
@@ -176,8 +190,9 @@ def sources_option(fn):
               help="Directory that holds the releases. Default: PACKAGE_DIR/build.")
 @sources_option
 @click.option("--strict", is_flag=True, help="A source whose text is not found is an error.")
+@list_unchecked_option
 @guarded
-def build(package_dir, out, sources, strict):
+def build(package_dir, out, sources, strict, list_unchecked):
     """Validate, then write the release build/<version>/ (CSV, Parquet, docs, zip)."""
     _require_package(package_dir)
     from .builder import BuildLocked
@@ -198,6 +213,8 @@ def build(package_dir, out, sources, strict):
         sys.exit(1)
     for note in result.report.notices:
         click.echo(f"note: {note}")
+    if list_unchecked:
+        _echo_unchecked(result.report)
     where = result.path
     if result.status == "built":
         click.echo(f"built {result.version} in {where}")

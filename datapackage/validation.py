@@ -174,5 +174,6 @@ def _check(report, package, worker, sources, engine, strict):
     report.notices[:0] = notices
     report.stats = {"tables": len(raws), "rows": rows, "engines": list(engines),
                     "evidence_quotes": ev_stats["quotes"], "evidence_checked": ev_stats["checked"],
-                    "evidence_without_text": ev_stats.get("unheld", 0)}
+                    "evidence_without_text": ev_stats.get("unheld", 0),
+                    "evidence_unchecked_by_source": ev_stats.get("unheld_by_source", {})}
     return report.finish(), package, typed
