@@ -157,7 +157,9 @@ def _validate_tables(root: Path, result: VerifyResult) -> None:
         if res.get("format") == "parquet":
             name = str(res.get("name", "")).removesuffix("-parquet")
             try:
-                rows = pq.ParquetFile(root / res["path"]).metadata.num_rows
+                # The whole file, not its footer alone: a damaged data page behind an intact footer
+                # (and a hash made to match) is found only by decoding it, as load would.
+                rows = pq.read_table(root / res["path"]).num_rows
             except Exception as exc:  # noqa: BLE001 - any unreadable file is a failure to report
                 result.failures.append((res["path"], f"not a readable Parquet file: {exc}"))
                 continue

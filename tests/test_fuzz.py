@@ -293,11 +293,15 @@ def _verify_and_load(path: Path, cli: bool = False) -> VerifyResult:
     with contained():
         result = verify(path)
         assert isinstance(result, VerifyResult)
-        result.to_text()
+        assert result.ok or result.to_text().strip()  # a refusal says why
         try:
-            load(path)
+            tables = load(path)
         except LoadError as exc:
             assert str(exc)
+            # What verify accepts, load reads: the two apply the same schemas to the same files.
+            assert not result.ok, f"verify accepted what load refuses: {exc}"
+        else:
+            assert tables and all(len(frame.columns) for frame in tables.values())
         if cli:
             clean_exit(run_cli("verify", path), allowed=(0, 1))
     return result
