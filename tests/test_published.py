@@ -17,8 +17,15 @@ from datapackage.verifier import verify
 VERSIONS = published_versions(REPO / "build")
 
 
-def test_at_least_one_release_is_published():
-    assert "1.0.0" in VERSIONS
+def test_every_published_release_is_the_archive_the_registry_promises():
+    """A download is checked against the registry; the archives in build/ must pass that check."""
+    import hashlib
+
+    registry = json.loads((REPO / "datapackage" / "registry.json").read_text(encoding="utf-8"))["versions"]
+    assert VERSIONS and sorted(registry) == sorted(VERSIONS)
+    for version, entry in registry.items():
+        data = (REPO / "build" / version / entry["archive"]).read_bytes()
+        assert (len(data), hashlib.sha256(data).hexdigest()) == (entry["bytes"], entry["sha256"]), version
 
 
 @pytest.mark.parametrize("version", VERSIONS)
