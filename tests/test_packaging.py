@@ -25,3 +25,45 @@ def test_every_module_the_package_imports_is_a_declared_dependency():
     owners = md.packages_distributions()
     missing = {m: owners.get(m) for m in third_party if not {d.lower() for d in owners.get(m, [m])} & declared}
     assert not missing, f"imported but not declared in pyproject.toml: {missing}"
+
+
+def test_the_built_wheel_installs_and_builds_a_release_on_its_own(tmp_path):
+    """The wheel, not the checkout: installed into a fresh virtual environment (its dependencies
+    come from this one's site-packages, so that no network is needed), it validates and builds."""
+    import shutil
+    import subprocess
+    import venv
+
+    # From a copy of what the wheel is made of: setuptools writes build/lib into the tree it builds,
+    # and build/ here holds the published releases.
+    src, wheels = tmp_path / "src", tmp_path / "wheels"
+    src.mkdir()
+    for part in ("pyproject.toml", "README.md", "LICENSE"):
+        shutil.copy2(REPO / part, src / part)
+    shutil.copytree(REPO / "datapackage", src / "datapackage", ignore=shutil.ignore_patterns("__pycache__"))
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
+                    "--disable-pip-version-check", "-w", str(wheels), str(src)], check=True, capture_output=True)
+    env_dir = tmp_path / "env"
+    venv.create(env_dir, with_pip=False)
+    site = next((env_dir / "lib").glob("python*/site-packages"))
+    # Dependencies only: the path entries of this environment, without the checkout itself.
+    deps = [p for p in sys.path if p.endswith("site-packages")]
+    (site / "deps.pth").write_text("\n".join(deps) + "\n", encoding="utf-8")
+    wheel = next(wheels.glob("*.whl"))
+    import zipfile
+
+    with zipfile.ZipFile(wheel) as zf:  # a wheel is a zip: unpacked into site-packages, it is installed
+        zf.extractall(site)
+    python = env_dir / "bin" / "python"
+    where = subprocess.run([str(python), "-c", "import datapackage, sys; print(datapackage.__file__)"],
+                           capture_output=True, text=True, cwd=tmp_path)
+    assert where.returncode == 0 and where.stdout.startswith(str(site)), where.stdout + where.stderr
+    pkg = tmp_path / "pkg"
+    pkg.mkdir()
+    for part in ("datapackage.json", "schemas", "raw"):
+        (shutil.copytree if (REPO / part).is_dir() else shutil.copy2)(REPO / part, pkg / part)
+    out = subprocess.run([str(python), "-m", "datapackage", "build", str(pkg), "--out", str(tmp_path / "out")],
+                         capture_output=True, text=True, cwd=tmp_path)
+    assert out.returncode == 0 and "built " in out.stdout, out.stdout[-2000:] + out.stderr[-2000:]
+    page = next((tmp_path / "out").glob("*/index.html")).read_text(encoding="utf-8")
+    assert "--accent:#1f4f8a" in page and "Intl.Collator" in page  # the page templates came with the wheel
