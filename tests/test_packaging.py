@@ -53,7 +53,9 @@ def test_the_built_wheel_installs_and_builds_a_release_on_its_own(tmp_path):
     import zipfile
 
     with zipfile.ZipFile(wheel) as zf:  # a wheel is a zip: unpacked into site-packages, it is installed
+        names = set(zf.namelist())
         zf.extractall(site)
+    assert {"datapackage/registry.json", "datapackage/templates/page.css", "datapackage/templates/page.js"} <= names
     python = env_dir / "bin" / "python"
     where = subprocess.run([str(python), "-c", "import datapackage, sys; print(datapackage.__file__)"],
                            capture_output=True, text=True, cwd=tmp_path)
