@@ -338,8 +338,9 @@ def _instrument_cited(t: Typed, decl: dict, tables: dict) -> list:
 
 
 def _fk_target(t: Typed, field: str, tables: dict):
+    """The table that ``field`` points to by its foreign key, if loaded."""
     fk = next((fk for fk in t.table.foreign_keys if fk.fields == (field,)), None)
-    return (None, None) if fk is None or fk.resource not in tables else (tables[fk.resource], fk)
+    return None if fk is None else tables.get(fk.resource)
 
 
 def _parsed(value: str):
@@ -352,7 +353,7 @@ def _parsed(value: str):
 def _office_held(t: Typed, decl: dict, tables: dict) -> list:
     """The office a record claims is its person's, and covers the whole of the record's possible dates."""
     f, person, when = decl["field"], decl["person"], decl["date"]
-    offices, fk = _fk_target(t, f, tables)
+    offices = _fk_target(t, f, tables)
     rows = _rows(~t.cast(f).missing)
     if offices is None or not len(rows):
         return []
