@@ -42,7 +42,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 PY = sys.executable
-EXE = [PY, "-m", "datapackage"]
+EXE = [PY, "-m", "dprk_relations"]
 DATES = ["2018-03-25", "1960-05", "1960", "1961/1964", "2018-03-25/2018-03-28", "1960?", "2011-12~",
          "2011-12/2018-03", "196X", "2019-01-07/2019-01-10", "2006-10-14", "2017-02-18"]
 WORDS = ("north korea china soviet union visit aid sanction statement summit beijing pyongyang moscow "

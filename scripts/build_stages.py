@@ -29,7 +29,7 @@ def stages(package_dir: Path, sources=None) -> list[dict]:
 def staged_build(package_dir: Path, sources=None) -> tuple[list[dict], dict[str, bytes]]:
     """(the stages' times, the release's files): the files are those `build` makes, byte
     for byte, so that the stages timed are the build's whole work."""
-    from datapackage.cli import choose_arrow_allocator
+    from dprk_relations.cli import choose_arrow_allocator
 
     choose_arrow_allocator()  # Arrow's allocator as in a command; before pyarrow is imported
     out = []
@@ -41,7 +41,9 @@ def staged_build(package_dir: Path, sources=None) -> tuple[list[dict], dict[str,
         out.append({"stage": name, "cpu_seconds": time.process_time() - cpu, "seconds": time.perf_counter() - wall})
         return result
 
-    from datapackage import builder, citation, release_files as rf
+    from dprk_relations.stages import build as builder
+    from dprk_relations.documents import citation
+    from dprk_relations.documents import files as rf
 
     package, tables, report = timed("validate and derive (with imports)",
                                     lambda: builder.release_tables(package_dir, sources=sources, strict=True))
@@ -56,7 +58,7 @@ def staged_build(package_dir: Path, sources=None) -> tuple[list[dict], dict[str,
         files[f"data/{name}.parquet"] = parquet[name]
 
     def formulas():
-        from datapackage.safety import check_release_csvs
+        from dprk_relations.documents.safety import check_release_csvs
 
         check_release_csvs({f"data/{n}.csv": b for n, b in csvs.items()}, {n: rt.schema for n, rt in tables.items()})
 
@@ -68,7 +70,7 @@ def staged_build(package_dir: Path, sources=None) -> tuple[list[dict], dict[str,
     files["CHANGELOG.md"] = builder.read_changelog(package_dir).encode("utf-8")
 
     def documents():
-        from datapackage.documents import documents
+        from dprk_relations.documents import documents
 
         return documents(desc, tables, files)
 

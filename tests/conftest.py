@@ -38,7 +38,7 @@ def repo() -> Path:
 @pytest.fixture(scope="session")
 def release(tmp_path_factory, repo) -> Path:
     """A release built from a copy of the raw data; tests only read it (copy it to change it)."""
-    from datapackage.builder import build
+    from dprk_relations.stages.build import build
 
     root = tmp_path_factory.mktemp("pkg")
     for part in PACKAGE_PARTS:
@@ -128,12 +128,12 @@ def run_cli(*args, cwd=None, env=None, process=False) -> Result:
     full_env.pop("DPRK_RELATIONS_DEBUG", None)
     full_env.update(env or {})
     if process:
-        out = subprocess.run([sys.executable, "-m", "datapackage", *map(str, args)], cwd=cwd,
+        out = subprocess.run([sys.executable, "-m", "dprk_relations", *map(str, args)], cwd=cwd,
                              capture_output=True, text=True, env=full_env)
         return Result(out.returncode, out.stdout, out.stderr)
     from click.testing import CliRunner
 
-    from datapackage.cli import main
+    from dprk_relations.cli import main
 
     old = os.getcwd()
     try:

@@ -56,7 +56,9 @@ def wrap(module, name, before=None, after=None):
 
 
 def main() -> None:
-    from datapackage import builder, formatting, release_files
+    from dprk_relations.stages import build as builder
+    from dprk_relations.stages import fmt as formatting
+    from dprk_relations.documents import files as release_files
 
     wrap(builder, "release_contents", after=lambda *a, **k: pause("validated"))
     wrap(builder, "write_release", before=lambda *a, **k: pause("locked"))
@@ -91,7 +93,7 @@ def main() -> None:
 
     wrap(formatting, "write_atomic", after=after_write)
 
-    from datapackage.cli import main as cli
+    from dprk_relations.cli import main as cli
 
     cli(ARGS, prog_name="dprk-relations")
 

@@ -10,7 +10,7 @@ import pyarrow as pa
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from datapackage import arrowstr
+from dprk_relations.model import arrowstr
 
 FIRST = ["=", "+", "-", "@", "\t", "\r"] + arrowstr.PY_SPACES
 LAST = arrowstr.PY_SPACES
@@ -70,7 +70,7 @@ def test_is_missing_and_has_byte_match_python(a, b, cut, missing):
 @settings(max_examples=500, deadline=None)
 @given(st.one_of(st.binary(max_size=40), st.text(max_size=20).map(lambda t: t.encode("utf-8", "surrogatepass"))))
 def test_the_utf8_precheck_agrees_with_python(data):
-    from datapackage.csvarrow import _is_utf8
+    from dprk_relations.model.csvarrow import _is_utf8
 
     try:
         data.decode("utf-8")

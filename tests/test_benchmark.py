@@ -114,7 +114,7 @@ def test_build_stages_make_the_published_release_byte_for_byte():
     stages = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(stages)
     _, files = stages.staged_build(REPO)
-    from datapackage.publish import published_versions
+    from dprk_relations.stages.release import published_versions
 
     published = REPO / "build" / published_versions(REPO / "build")[-1]
     on_disk = {p.relative_to(published).as_posix(): p.read_bytes() for p in published.rglob("*") if p.is_file()}

@@ -17,7 +17,7 @@ import pytest
 
 from bad.cases import BY_NAME, CASES, Context, checksum_tree
 from conftest import run_cli
-from datapackage.problems import RULES
+from dprk_relations.model.problems import RULES
 
 # As real processes: one of each family, read in the text report a human sees.
 PROCESS = {"latin1-bytes", "unbalanced-quote", "descriptor-truncated", "resource-path-dotdot",

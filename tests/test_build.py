@@ -12,8 +12,8 @@ from pathlib import Path
 import pyarrow.parquet as pq
 
 from conftest import run_cli
-from datapackage.builder import build, same_tree
-from datapackage.rebuild import raw_from_release
+from dprk_relations.stages.build import build, same_tree
+from dprk_relations.stages.rebuild import raw_from_release
 
 
 def tree(root: Path) -> dict:
@@ -160,7 +160,7 @@ def test_a_killed_build_leaves_the_previous_state_intact(pkg):
     before = _state(pkg.root)
     env = dict(os.environ, PYTHONUNBUFFERED="1")
     for delay in (0.3, 0.8, 1.2, 1.6, 2.0, 2.4, 2.8, 3.5):
-        proc = subprocess.Popen([sys.executable, "-m", "datapackage", "build", str(pkg.root)], env=env,
+        proc = subprocess.Popen([sys.executable, "-m", "dprk_relations", "build", str(pkg.root)], env=env,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         time.sleep(delay)
         proc.send_signal(signal.SIGKILL)
@@ -180,7 +180,7 @@ def test_a_killed_build_leaves_the_previous_state_intact(pkg):
 
 
 def test_a_second_build_at_once_is_refused_clearly(pkg):
-    from datapackage.builder import BuildLocked, build_lock
+    from dprk_relations.stages.build import BuildLocked, build_lock
 
     with build_lock(pkg.root / "build"):
         out = run_cli("build", pkg.root)

@@ -8,8 +8,8 @@ import subprocess
 import sys
 
 from conftest import REPO, run_cli
-from datapackage import validate
-from datapackage.cli import main
+from dprk_relations import validate
+from dprk_relations.cli import main
 
 
 def test_json_output_equals_the_api_report(pkg, source_dirs):
@@ -50,7 +50,7 @@ def test_a_command_does_without_hypothesis_and_gives_it_back(pkg, source_dirs):
     each start), and a process that goes on after the command can import it."""
     script = (
         "import sys\n"
-        "from datapackage.cli import main\n"
+        "from dprk_relations.cli import main\n"
         "try:\n"
         f"    main(['validate', {str(pkg.root)!r}, '--engine', 'pandera'])\n"
         "except SystemExit as exc:\n"
@@ -67,7 +67,7 @@ def test_a_command_does_without_hypothesis_and_gives_it_back(pkg, source_dirs):
 def test_commands_allocate_with_jemalloc_unless_the_user_chose(pkg, source_dirs):
     script = (
         "import os, sys\n"
-        "from datapackage.cli import main\n"
+        "from dprk_relations.cli import main\n"
         "try:\n"
         f"    main(['validate', {str(pkg.root)!r}])\n"
         "except SystemExit as exc:\n"

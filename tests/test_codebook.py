@@ -4,9 +4,9 @@ import json
 
 import pytest
 
-from datapackage.builder import release_tables
-from datapackage.checks.rules import DECLARED, DESCRIBE, ELSEWHERE
-from datapackage.codebook import CodebookError, codebook
+from dprk_relations.stages.build import release_tables
+from dprk_relations.checks.rules import DECLARED, DESCRIBE, ELSEWHERE
+from dprk_relations.documents.codebook import CodebookError, codebook
 
 
 def test_every_field_of_every_table_is_documented(release):
@@ -77,7 +77,7 @@ def test_the_visit_counts_follow_the_data(release):
 
 
 def test_a_release_page_shows_its_own_changelog_entry():
-    from datapackage.page import _changes_section
+    from dprk_relations.documents.page import _changes_section
 
     log = ("# Changelog\n\n## 2.0.0 (2026-12-02)\n\n- `visits`:\n  - Corrected `x`:\n    - date: `a` → `b`\n\n"
            "## 1.1.0 (2026-11-29)\n\n- older\n")

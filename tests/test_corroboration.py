@@ -5,7 +5,7 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from datapackage.derive import _corroboration
+from dprk_relations.stages.derive import _corroboration
 
 KEYS = ["", "v-1", "v-2", "v-10", "v-é", "v-平壤"]
 SOURCES = ["", "s-a", "s-b", "s-B", "s-ü", "s-10", "s-9"]

@@ -3,7 +3,7 @@ must record the instrument its sources name."""
 
 import json
 
-from datapackage import validate
+from dprk_relations import validate
 
 TARGETS = {"visit_id": "date", "aid_id": "date", "sanction_id": "date", "statement_id": "date", "event_id": "date"}
 

@@ -7,8 +7,8 @@ import pandas as pd
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from datapackage import csvarrow
-from datapackage.csvio import STRING, _canonical_problems, canonical_bytes
+from dprk_relations.model import csvarrow
+from dprk_relations.model.csvfile import STRING, _canonical_problems, canonical_bytes
 
 TABLE = SimpleNamespace(field_names=["id", "text", "note"], primary_key=("id",), path="raw/t.csv")
 CELL = st.text(st.sampled_from(list('ab ,"\u00e9x')), max_size=6)
@@ -52,7 +52,7 @@ def test_any_other_spelling_is_left_to_the_careful_reader(rows, data):
         rule = "row-order"
     broken = "\n".join(lines).encode("utf-8")
     assert csvarrow.parse(TABLE, broken) is None
-    from datapackage.csvio import parse_bytes
+    from dprk_relations.model.csvfile import parse_bytes
 
     got = parse_bytes(TABLE, broken)
     assert [p.rule for p in got.problems] == [rule]
@@ -76,7 +76,7 @@ def test_the_fast_path_never_asks_pyarrow_about_pandas():
     code = r'''
 import sys
 from types import SimpleNamespace
-from datapackage import csvarrow
+from dprk_relations.model import csvarrow
 table = SimpleNamespace(field_names=["a", "b", "text"], primary_key=("a", "b"), path="t.csv")
 parsed = csvarrow.parse(table, b'a,b,text\nx,1,"one, two"\nx,2,"say ""hi"""\ny,1,plain\n')
 assert parsed is not None and parsed.num_rows == 3

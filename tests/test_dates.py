@@ -3,7 +3,7 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from datapackage import dates
+from dprk_relations.model import dates
 
 
 @pytest.mark.parametrize("text,lo,hi,precision", [

@@ -5,9 +5,9 @@ import json
 import pytest
 
 from conftest import run_cli
-from datapackage.builder import build
-from datapackage.changes import diff
-from datapackage.publish import ReleaseRefused, release
+from dprk_relations.stages.build import build
+from dprk_relations.stages.diff import diff
+from dprk_relations.stages.release import ReleaseRefused, release
 
 
 @pytest.fixture
@@ -219,7 +219,7 @@ def test_diff_reads_zips_and_release_directories(published):
 
 def _with_registry(pkg, versions=None):
     """Give the copy the registry a checkout has, listing ``versions``."""
-    from datapackage import registry
+    from dprk_relations.access import registry
 
     reg = registry.Registry(None, registry.DEFAULT_PATTERN, versions or {})
     path = registry.in_package_dir(pkg.root)
@@ -231,7 +231,8 @@ def _with_registry(pkg, versions=None):
 def test_release_adds_the_version_to_the_registry_and_keeps_zenodo_and_citation_in_step(pkg):
     import hashlib
 
-    from datapackage import citation, registry
+    from dprk_relations.documents import citation
+    from dprk_relations.access import registry
 
     path = _with_registry(pkg)
     first = release(pkg.root, day="2026-11-29")

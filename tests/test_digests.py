@@ -2,7 +2,7 @@
 
 import hashlib
 
-from datapackage import digests
+from dprk_relations.documents import digests
 
 
 def test_digests_are_sha256_inside_and_outside_a_build():

@@ -22,15 +22,18 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-import datapackage
+import dprk_relations
 from conftest import REPO, run_cli
-from datapackage import citation, download, loader, registry
-from datapackage.loader import LoadError
-from datapackage.publish import published_versions
+from dprk_relations.documents import citation
+from dprk_relations.access import download
+from dprk_relations.access import load as loader
+from dprk_relations.access import registry
+from dprk_relations.access.load import LoadError
+from dprk_relations.stages.release import published_versions
 
 REGISTRY = registry.read()
 KNOWN = REGISTRY.known()
-LOADER_R = REPO / "scripts" / "load.R"
+LOADER_R = REPO / "datapackage" / "load.R"
 
 # How the server sends an archive, by the first segment of the path.
 MODES = ("good", "tampered", "truncated", "unannounced", "padded", "missing")
@@ -165,7 +168,7 @@ def test_the_registry_ships_with_the_python_package():
     import tomllib
 
     package_data = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]
-    assert "registry.json" in package_data["datapackage"]  # the wheel test checks the built wheel holds it
+    assert "registry.json" in package_data["dprk_relations"]  # the wheel test checks the built wheel holds it
     assert registry.PATH == REPO / "datapackage" / "registry.json"
 
 
@@ -189,7 +192,7 @@ def test_without_a_download_location_the_error_says_how_to_set_one(cache):
     if REGISTRY.base_url is not None:
         pytest.skip("the registry has a download location now")
     with pytest.raises(LoadError, match=r"no download location is set .*DPRK_RELATIONS_BASE_URL"):
-        datapackage.load("1.0.0")
+        dprk_relations.load("1.0.0")
     assert entries(cache) == []
 
 
@@ -198,9 +201,9 @@ def test_without_a_download_location_the_error_says_how_to_set_one(cache):
 
 def test_a_first_load_downloads_verifies_and_gives_the_published_tables(mirror, cache, monkeypatch):
     use(monkeypatch, mirror)
-    tables = datapackage.load("1.0.0")
+    tables = dprk_relations.load("1.0.0")
     assert tables.version == "1.0.0"
-    assert_same_tables(tables, datapackage.load(REPO / "build" / "1.0.0"))
+    assert_same_tables(tables, dprk_relations.load(REPO / "build" / "1.0.0"))
     assert mirror.requests == ["/good/v1.0.0/dprk-relations-1.0.0.zip"]
     assert entries(cache)[-1] == "dprk-relations-1.0.0.zip"
     assert (cache / "dprk-relations-1.0.0.zip").read_bytes() == (REPO / "build/1.0.0/dprk-relations-1.0.0.zip").read_bytes()
@@ -211,7 +214,7 @@ def test_a_first_load_downloads_verifies_and_gives_the_published_tables(mirror, 
 
 def test_a_second_load_uses_the_cache_and_never_the_network(mirror, cache, monkeypatch):
     use(monkeypatch, mirror)
-    first = datapackage.load("1.0.0")
+    first = dprk_relations.load("1.0.0")
     mirror.stop()
     monkeypatch.delenv(registry.BASE_URL_ENV)  # not even a download location is needed
 
@@ -221,7 +224,7 @@ def test_a_second_load_uses_the_cache_and_never_the_network(mirror, cache, monke
         raise AssertionError("the network was used")
 
     monkeypatch.setattr(pooch, "retrieve", no_network)
-    second = datapackage.load("1.0.0")
+    second = dprk_relations.load("1.0.0")
     assert_same_tables(first, second)
     assert mirror.requests == ["/good/v1.0.0/dprk-relations-1.0.0.zip"]
 
@@ -273,7 +276,7 @@ def test_a_damaged_archive_in_the_cache_is_deleted_and_fetched_again(mirror, cac
 def test_a_bad_transfer_is_refused_and_nothing_is_kept(mirror, cache, monkeypatch, mode):
     use(monkeypatch, mirror, mode)
     with pytest.raises(LoadError, match=REFUSALS[mode]) as info:
-        datapackage.load("1.0.0")
+        dprk_relations.load("1.0.0")
     assert mirror.url(mode) in str(info.value)
     assert entries(cache) == []
     assert mirror.requests == [f"/{mode}/v1.0.0/dprk-relations-1.0.0.zip"]
@@ -295,7 +298,7 @@ def test_no_network_and_no_cached_copy_is_a_clear_error(mirror, cache, monkeypat
     mirror.stop()
     with pytest.raises(LoadError, match=r"could not download 1\.0\.0 from .*: connection refused; "
                                         r"check your network or DPRK_RELATIONS_BASE_URL"):
-        datapackage.load("1.0.0")
+        dprk_relations.load("1.0.0")
     assert entries(cache) == []
     out = run_cli("download", "1.0.0", env=cli_env(cache, mirror.url()), process=True)
     assert out.returncode == 1 and "connection refused" in out.stderr and "Traceback" not in out.stderr
@@ -306,7 +309,7 @@ def test_an_unknown_version_names_the_known_ones(mirror, cache, monkeypatch):
     use(monkeypatch, mirror)
     known = ", ".join(KNOWN)
     with pytest.raises(LoadError, match=rf"unknown version '9\.9\.9': the published versions are {known}"):
-        datapackage.load("9.9.9")
+        dprk_relations.load("9.9.9")
     out = run_cli("download", "0.1", env=cli_env(cache, mirror.url()))
     assert out.returncode == 1 and f"unknown version '0.1': the published versions are {known}" in out.stderr
     assert mirror.requests == [] and entries(cache) == []
@@ -315,9 +318,9 @@ def test_an_unknown_version_names_the_known_ones(mirror, cache, monkeypatch):
 def test_latest_is_the_newest_version_in_the_registry(mirror, cache, monkeypatch):
     use(monkeypatch, mirror)
     newest = KNOWN[-1]
-    tables = datapackage.load("latest")
+    tables = dprk_relations.load("latest")
     assert tables.version == newest
-    assert_same_tables(tables, datapackage.load(REPO / "build" / newest))
+    assert_same_tables(tables, dprk_relations.load(REPO / "build" / newest))
     assert mirror.requests == [f"/good/v{newest}/dprk-relations-{newest}.zip"]
     assert download.fetch("latest").name.startswith(f"dprk-relations-{newest}-")
 
@@ -363,22 +366,22 @@ def test_a_version_may_name_its_own_address_and_the_environment_overrides_it(mir
 def installed_copy(tmp_path) -> Path:
     """The package as pip installs it: the modules and registry.json, no build/ beside them."""
     site = tmp_path / "site"
-    shutil.copytree(REPO / "datapackage", site / "datapackage", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(REPO / "dprk_relations", site / "dprk_relations", ignore=shutil.ignore_patterns("__pycache__"))
     return site
 
 
 def test_one_line_in_python_loads_a_version_from_an_empty_cache(mirror, tmp_path):
     site, work, cache = installed_copy(tmp_path), tmp_path / "work", tmp_path / "cache"
     work.mkdir()
-    code = ("import datapackage; t = datapackage.load('1.0.0'); "
-            "print(datapackage.__file__); print({n: len(f) for n, f in t.items()})")
+    code = ("import dprk_relations; t = dprk_relations.load('1.0.0'); "
+            "print(dprk_relations.__file__); print({n: len(f) for n, f in t.items()})")
     env = {**os.environ, "PYTHONPATH": str(site), download.CACHE_ENV: str(cache),
            registry.BASE_URL_ENV: mirror.url()}
     out = subprocess.run([sys.executable, "-c", code], cwd=work, env=env, capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     where, counts = out.stdout.splitlines()
-    assert Path(where).parent == site / "datapackage"
-    assert eval(counts) == {n: len(f) for n, f in datapackage.load(REPO / "build/1.0.0").items()}
+    assert Path(where).parent == site / "dprk_relations"
+    assert eval(counts) == {n: len(f) for n, f in dprk_relations.load(REPO / "build/1.0.0").items()}
     assert mirror.requests == ["/good/v1.0.0/dprk-relations-1.0.0.zip"]
     assert entries(work) == []
 
@@ -404,7 +407,7 @@ def test_one_line_in_r_loads_a_version_from_an_empty_cache(rscript, mirror, tmp_
     work.mkdir()
     res = run_r(rscript, f't <- download_dprk_relations("1.0.0"); {ROWS_R}', cache, mirror.url(), work)
     assert res.returncode == 0, res.stderr
-    expected = {n: len(f) for n, f in datapackage.load(REPO / "build/1.0.0").items()}
+    expected = {n: len(f) for n, f in dprk_relations.load(REPO / "build/1.0.0").items()}
     assert json.loads(res.stdout) == expected
     assert "UNZIP CALLED" in res.stderr  # the trace works, so its absence below means something
     assert entries(cache) == ["dprk-relations-1.0.0.zip"] and entries(work) == []

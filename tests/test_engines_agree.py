@@ -8,10 +8,12 @@ import json
 
 import pytest
 
-from datapackage.checks import fast_engine, frictionless_engine, pandera_engine
-from datapackage.checks.typed import Typed
-from datapackage.package import load_package
-from datapackage.validation import read_tables
+from dprk_relations.checks import fast_engine
+from dprk_relations.checks import frictionless_engine
+from dprk_relations.checks import pandera_engine
+from dprk_relations.checks.typed import Typed
+from dprk_relations.model.package import load_package
+from dprk_relations.stages.validate import read_tables
 
 
 def make_package(root, field, values, table_extra=None, ref_ids=None, ids=None):

@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from conftest import REPO, Copy
-from datapackage import validate
+from dprk_relations import validate
 
 TABLES = ["actors", "sources", "events", "visits", "aid", "sanctions", "statements", "citations", "exchange_rates"]
 TRICKY = ["", " ", "x", "X", "1", "-1", "0", "1.5", "1,000", "$5", "1e3", "NaN", "sNaN", "Infinity", "١٢", "+7",

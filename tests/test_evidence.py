@@ -2,7 +2,7 @@
 
 import shutil
 
-from datapackage import validate
+from dprk_relations import validate
 
 
 def test_without_texts_the_report_says_evidence_was_not_checked(pkg, monkeypatch):
@@ -79,7 +79,7 @@ def test_the_texts_are_found_by_hash_not_by_name(pkg, source_dirs, tmp_path):
 from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from datapackage.checks.evidence import TextIndex  # noqa: E402
+from dprk_relations.checks.evidence import TextIndex  # noqa: E402
 import numpy as np  # noqa: E402
 
 _CHARS = st.sampled_from(list("ab \u00e9\u4e2d\n") + ["ab ab"])

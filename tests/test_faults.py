@@ -30,8 +30,8 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO
-from datapackage.builder import same_tree
-from datapackage.publish import published_versions
+from dprk_relations.stages.build import same_tree
+from dprk_relations.stages.release import published_versions
 
 PUBLISHED = published_versions(REPO / "build")
 LATEST, OLDER = PUBLISHED[-1], PUBLISHED[-2]
@@ -155,7 +155,7 @@ def _finish(s: Scenario, base: Path) -> None:
 
 
 def _run(args, root: Path, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "datapackage", *[a.replace("{pkg}", str(root)) for a in args]],
+    return subprocess.run([sys.executable, "-m", "dprk_relations", *[a.replace("{pkg}", str(root)) for a in args]],
                           capture_output=True, text=True, env=_env(), cwd=cwd, timeout=TIMEOUT)
 
 
@@ -257,7 +257,7 @@ def runs(tmp_path_factory):
     def recover_start(s):
         args = [a.replace("{pkg}", str(s.root)) for a in s.recover]
         s.recovery_files = (open(base / s.name / "recovery.out", "w"), open(base / s.name / "recovery.err", "w"))
-        s.recovery_proc = subprocess.Popen([sys.executable, "-m", "datapackage", *args], stdout=s.recovery_files[0],
+        s.recovery_proc = subprocess.Popen([sys.executable, "-m", "dprk_relations", *args], stdout=s.recovery_files[0],
                                            stderr=s.recovery_files[1], env=_env(), cwd=base / s.name)
         procs.append(s.recovery_proc)
 
@@ -482,7 +482,7 @@ def test_any_command_turns_a_refused_write_into_one_line():
     import click
     from click.testing import CliRunner
 
-    from datapackage.cli import guarded
+    from dprk_relations.cli import guarded
 
     @click.command()
     @guarded

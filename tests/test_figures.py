@@ -20,11 +20,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from datapackage import dates, figures
-from datapackage.figures import AGGREGATE_ABOVE, timeline
+from dprk_relations.model import dates
+from dprk_relations.documents import figure as figures
+from dprk_relations.documents.figure import AGGREGATE_ABOVE, timeline
 
-from datapackage.builder import release_tables
-from datapackage.rebuild import raw_from_release
+from dprk_relations.stages.build import release_tables
+from dprk_relations.stages.rebuild import raw_from_release
 
 DESC = {"version": "9.9.9", "title": "T"}
 SVG = "{http://www.w3.org/2000/svg}"
@@ -36,7 +37,7 @@ ACTORS = {"visits": ("visitor_id", "host_id"), "aid": ("donor_id", "recipient_id
 # A child process renders the figure from the pickled release tables and prints the hashes.
 CHILD = """
 import hashlib, pickle, sys
-from datapackage.figures import timeline
+from dprk_relations.documents.figure import timeline
 with open(sys.argv[1], "rb") as f:
     tables = pickle.load(f)
 out = timeline({"version": "9.9.9", "title": "T"}, tables)

@@ -4,7 +4,7 @@ import csv
 import io
 
 from conftest import run_cli
-from datapackage import fmt, validate
+from dprk_relations import fmt, validate
 
 
 def spreadsheet_save(path):

@@ -1,12 +1,13 @@
-"""The frictionless engine in a second process (datapackage.checks.frictionless_worker)
+"""The frictionless engine in a second process (dprk_relations.checks.frictionless_worker)
 reports exactly what it reports in-process, and validation falls back to the
 in-process check whenever the worker gives no clean answer."""
 
 import json
 
-from datapackage import validation
-from datapackage.checks import frictionless_engine, frictionless_worker
-from datapackage.package import load_package
+from dprk_relations.stages import validate as validation
+from dprk_relations.checks import frictionless_engine
+from dprk_relations.checks import frictionless_worker
+from dprk_relations.model.package import load_package
 
 
 def _damage(pkg):
@@ -77,8 +78,8 @@ def test_the_command_line_uses_a_worker_and_reports_the_same(pkg, tmp_path):
     _damage(pkg)
     expected = validation.validate(pkg.root).to_dict()
     probe = ("import json, sys\n"
-             "from datapackage import validation\n"
-             "from datapackage.checks import frictionless_worker as fw\n"
+             "from dprk_relations.stages import validate as validation\n"
+             "from dprk_relations.checks import frictionless_worker as fw\n"
              "started = []\n"
              "real = fw.start\n"
              "fw.start = lambda root: started.append(root) or real(root)\n"
@@ -93,7 +94,7 @@ def test_the_command_line_uses_a_worker_and_reports_the_same(pkg, tmp_path):
 def test_cells_from_arrow_are_the_cells_the_careful_reader_gives(pkg):
     """The worker may get the cells from Arrow before pandas is imported: they must be
     exactly the cells read later, quotes, commas, non-ASCII text and empty tables included."""
-    from datapackage import csvarrow
+    from dprk_relations.model import csvarrow
 
     _damage(pkg)
     line = pkg.find("raw/visits.csv", "visit_id", "2018-03-yang-jiechi-seoul")
@@ -116,8 +117,8 @@ def _probe(root):
     import sys
 
     probe = ("import json, sys\n"
-             "from datapackage import validation\n"
-             "from datapackage.checks import frictionless_engine as fe\n"
+             "from dprk_relations.stages import validate as validation\n"
+             "from dprk_relations.checks import frictionless_engine as fe\n"
              "calls = []\n"
              "for name in ('cells', 'arrow_cells'):\n"
              "    real = getattr(fe, name)\n"

@@ -31,12 +31,12 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from conftest import PACKAGE_PARTS, REPO, SOURCE_DIRS, run_cli
-from datapackage.csvio import parse_bytes
-from datapackage.loader import LoadError, load
-from datapackage.package import PackageError, load_package
-from datapackage.problems import RULES
-from datapackage.validation import validate
-from datapackage.verifier import VerifyResult, verify
+from dprk_relations.model.csvfile import parse_bytes
+from dprk_relations.access.load import LoadError, load
+from dprk_relations.model.package import PackageError, load_package
+from dprk_relations.model.problems import RULES
+from dprk_relations.stages.validate import validate
+from dprk_relations.stages.verify import VerifyResult, verify
 
 LONG = int(os.environ.get("DPRK_FUZZ_EXAMPLES", "0"))
 PACKAGE = load_package(REPO)
@@ -171,7 +171,7 @@ def clean_report(report) -> None:
 def releasable(root: Path) -> None:
     """What the validator accepts, the release writer must be able to write
     (in a long run: every file of the release, in memory)."""
-    from datapackage.builder import read_changelog, release_contents, release_tables
+    from dprk_relations.stages.build import read_changelog, release_contents, release_tables
 
     package, tables, report = release_tables(root, sources=SOURCE_DIRS)
     assert package is not None, report.to_text()

@@ -7,12 +7,12 @@ import zipfile
 import pandas as pd
 import pytest
 
-import datapackage
-from datapackage.loader import LoadError
+import dprk_relations
+from dprk_relations.access.load import LoadError
 
 
 def test_types_come_from_the_schemas(release):
-    tables = datapackage.load(release)
+    tables = dprk_relations.load(release)
     assert list(tables) == ["actors", "offices", "sources", "events", "agreements", "visits", "aid", "sanctions",
                             "statements", "citations", "exchange_rates"]
     v = tables["visits"]
@@ -39,22 +39,22 @@ def test_types_come_from_the_schemas(release):
 
 
 def test_one_table_by_name_and_unknown_names(release, repo):
-    visits = datapackage.load(release, "visits")
+    visits = dprk_relations.load(release, "visits")
     assert len(visits) == sum(1 for _ in open(repo / "raw/visits.csv", encoding="utf-8")) - 1
     with pytest.raises(LoadError, match="no table 'visit'"):
-        datapackage.load(release, "visit")
+        dprk_relations.load(release, "visit")
 
 
 def test_parquet_and_csv_give_identical_frames(release):
-    a = datapackage.load(release)
-    b = datapackage.load(release, prefer="csv")
+    a = dprk_relations.load(release)
+    b = dprk_relations.load(release, prefer="csv")
     for name in a:
         pd.testing.assert_frame_equal(a[name], b[name], check_exact=True)
 
 
 def test_a_zip_loads_like_the_directory(release):
     z = next(release.glob("*.zip"))
-    a, b = datapackage.load(release), datapackage.load(z)
+    a, b = dprk_relations.load(release), dprk_relations.load(z)
     for name in a:
         pd.testing.assert_frame_equal(a[name], b[name])
 
@@ -64,9 +64,9 @@ def test_default_is_the_latest_release_in_build(release, monkeypatch, tmp_path):
     shutil.copytree(release, build_dir / "1.2.0")
     shutil.copytree(release, build_dir / "1.10.0")
     monkeypatch.chdir(tmp_path)
-    assert datapackage.load().descriptor is not None
-    assert datapackage.load()["visits"].shape == datapackage.load(build_dir / "1.10.0")["visits"].shape
-    assert datapackage.loader.latest_release(build_dir).name == "1.10.0"
+    assert dprk_relations.load().descriptor is not None
+    assert dprk_relations.load()["visits"].shape == dprk_relations.load(build_dir / "1.10.0")["visits"].shape
+    assert dprk_relations.access.load.latest_release(build_dir).name == "1.10.0"
 
 
 def test_a_tampered_file_is_refused(release, tmp_path):
@@ -77,7 +77,7 @@ def test_a_tampered_file_is_refused(release, tmp_path):
     data[100] ^= 1
     path.write_bytes(bytes(data))
     with pytest.raises(LoadError, match="aid.parquet.*sha256"):
-        datapackage.load(copy)
+        dprk_relations.load(copy)
 
 
 def test_an_unsafe_zip_is_refused(tmp_path):
@@ -86,7 +86,7 @@ def test_an_unsafe_zip_is_refused(tmp_path):
         zf.writestr("x/datapackage.json", "{}")
         zf.writestr("../../escape.txt", "x")
     with pytest.raises(LoadError, match="refused"):
-        datapackage.load(z)
+        dprk_relations.load(z)
     assert not (tmp_path.parent / "escape.txt").exists()
 
 
@@ -105,7 +105,7 @@ def _plain(value):
 def test_duckdb_reads_the_same_values_from_parquet(release):
     import duckdb
 
-    tables = datapackage.load(release)
+    tables = dprk_relations.load(release)
     con = duckdb.connect()
     for name, frame in tables.items():
         path = release / "data" / f"{name}.parquet"

@@ -12,13 +12,13 @@ from conftest import REPO
 
 def test_every_module_the_package_imports_is_a_declared_dependency():
     imported = set()
-    for path in (REPO / "datapackage").rglob("*.py"):
+    for path in (REPO / "dprk_relations").rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Import):
                 imported |= {a.name.split(".")[0] for a in node.names}
             elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
                 imported.add(node.module.split(".")[0])
-    third_party = {m for m in imported if m not in sys.stdlib_module_names and m != "datapackage"}
+    third_party = {m for m in imported if m not in sys.stdlib_module_names and m != "dprk_relations"}
     assert {"pandas", "pyarrow", "matplotlib"} <= third_party  # the scan finds what it must
     project = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     declared = {re.split(r"[<>=!~ \[;]", d, maxsplit=1)[0].lower() for d in project["dependencies"]}
@@ -40,7 +40,7 @@ def test_the_built_wheel_installs_and_builds_a_release_on_its_own(tmp_path):
     src.mkdir()
     for part in ("pyproject.toml", "README.md", "LICENSE"):
         shutil.copy2(REPO / part, src / part)
-    shutil.copytree(REPO / "datapackage", src / "datapackage", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(REPO / "dprk_relations", src / "dprk_relations", ignore=shutil.ignore_patterns("__pycache__"))
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
                     "--disable-pip-version-check", "-w", str(wheels), str(src)], check=True, capture_output=True)
     env_dir = tmp_path / "env"
@@ -57,14 +57,14 @@ def test_the_built_wheel_installs_and_builds_a_release_on_its_own(tmp_path):
         zf.extractall(site)
     assert {"datapackage/registry.json", "datapackage/templates/page.css", "datapackage/templates/page.js"} <= names
     python = env_dir / "bin" / "python"
-    where = subprocess.run([str(python), "-c", "import datapackage, sys; print(datapackage.__file__)"],
+    where = subprocess.run([str(python), "-c", "import dprk_relations, sys; print(dprk_relations.__file__)"],
                            capture_output=True, text=True, cwd=tmp_path)
     assert where.returncode == 0 and where.stdout.startswith(str(site)), where.stdout + where.stderr
     pkg = tmp_path / "pkg"
     pkg.mkdir()
     for part in ("datapackage.json", "schemas", "raw"):
         (shutil.copytree if (REPO / part).is_dir() else shutil.copy2)(REPO / part, pkg / part)
-    out = subprocess.run([str(python), "-m", "datapackage", "build", str(pkg), "--out", str(tmp_path / "out")],
+    out = subprocess.run([str(python), "-m", "dprk_relations", "build", str(pkg), "--out", str(tmp_path / "out")],
                          capture_output=True, text=True, cwd=tmp_path)
     assert out.returncode == 0 and "built " in out.stdout, out.stdout[-2000:] + out.stderr[-2000:]
     page = next((tmp_path / "out").glob("*/index.html")).read_text(encoding="utf-8")

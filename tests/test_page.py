@@ -20,10 +20,10 @@ import pytest
 from playwright.sync_api import sync_playwright
 
 from conftest import PACKAGE_PARTS, REPO, Copy
-from datapackage.builder import build
-from datapackage.citation import citation_text
-from datapackage import page as page_module
-from datapackage.page import PREVIEW_ROWS, release_page
+from dprk_relations.stages.build import build
+from dprk_relations.documents.citation import citation_text
+from dprk_relations.documents import page as page_module
+from dprk_relations.documents.page import PREVIEW_ROWS, release_page
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

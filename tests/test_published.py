@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO
-from datapackage.builder import build, same_tree
-from datapackage.publish import published_versions
-from datapackage.rebuild import raw_from_release
-from datapackage.verifier import verify
+from dprk_relations.stages.build import build, same_tree
+from dprk_relations.stages.release import published_versions
+from dprk_relations.stages.rebuild import raw_from_release
+from dprk_relations.stages.verify import verify
 
 VERSIONS = published_versions(REPO / "build")
 

@@ -1,7 +1,7 @@
-"""`scripts/load.R`: real R reads a built release exactly as the Parquet files say.
+"""`datapackage/load.R`: real R reads a built release exactly as the Parquet files say.
 
 R loads the release's CSVs through the Table Schemas and writes a summary
-(`Rscript scripts/load.R summary ...`); Python reads the Parquet files of the
+(`Rscript datapackage/load.R summary ...`); Python reads the Parquet files of the
 same release with pyarrow, independently, and every class, level and value
 must agree. The loader must also refuse unsafe zips and tampered CSVs.
 """
@@ -19,9 +19,9 @@ import pyarrow.parquet as pq
 import pytest
 
 from conftest import PACKAGE_PARTS, REPO, Copy
-from datapackage import build  # the public API, whichever module holds it
+from dprk_relations import build  # the public API, whichever module holds it
 
-LOADER = REPO / "scripts" / "load.R"
+LOADER = REPO / "datapackage" / "load.R"
 INT32_MAX = 2**31 - 1  # R's integer range is +-(2^31 - 1); -2^31 is NA_integer_
 
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from datapackage import validate
-from datapackage.package import load_package
+from dprk_relations import validate
+from dprk_relations.model.package import load_package
 
 
 @pytest.mark.parametrize("engine", ["frictionless", "pandera", "fast"])

@@ -9,7 +9,7 @@ import pyarrow as pa
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from datapackage.release_files import _csv_cells
+from dprk_relations.documents.files import _csv_cells
 
 CELL = st.text(st.sampled_from(list('ab ,"\r\n\u00e9')), max_size=6)
 
@@ -33,9 +33,9 @@ def test_a_table_is_written_as_the_csv_module_writes_it(rows):
     """Header, one line per row ending in LF (the last one too), one to three columns."""
     import pandas as pd
 
-    from datapackage import arrowstr
-    from datapackage.derive import ReleaseTable
-    from datapackage.release_files import csv_bytes
+    from dprk_relations.model import arrowstr
+    from dprk_relations.stages.derive import ReleaseTable
+    from dprk_relations.documents.files import csv_bytes
 
     names = [f"c{j}" for j in range(len(rows[0]))]
     strings = pd.DataFrame({n: pd.Series([r[j] for r in rows], dtype=arrowstr.STRING) for j, n in enumerate(names)})

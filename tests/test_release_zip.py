@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from datapackage import release_files as rf
-from datapackage.archive import extract
+from dprk_relations.documents import files as rf
+from dprk_relations.access.archive import extract
 
 
 def _zipfile_archive(files: dict[str, bytes], top: str) -> bytes:

@@ -2,7 +2,7 @@
 
 import pytest
 
-from datapackage import validate
+from dprk_relations import validate
 
 
 def errors(pkg, sources=None):

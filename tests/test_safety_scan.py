@@ -7,7 +7,7 @@ import io
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from datapackage import safety
+from dprk_relations.documents import safety
 
 SCHEMA = {"fields": [{"name": "a", "type": "string"}, {"name": "n", "type": "number"},
                      {"name": "b", "type": "string"}]}

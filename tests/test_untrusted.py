@@ -1,4 +1,4 @@
-"""Downloaded artifacts are untrusted: `verify` and `datapackage.load` refuse
+"""Downloaded artifacts are untrusted: `verify` and `dprk_relations.load` refuse
 crafted and damaged release zips with exit 1 / LoadError and a clear message,
 and never write outside a temporary directory. Released CSVs never hold a
 cell that a spreadsheet would run."""
@@ -23,11 +23,11 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO, run_cli
-from datapackage.archive import MAX_ENTRY_BYTES, MAX_TOTAL_BYTES
-from datapackage.loader import LoadError, load
-from datapackage.publish import published_versions
-from datapackage.safety import PLAIN_NUMBER, UnsafeCell, check_release_csvs, formula_cells
-from datapackage.verifier import verify
+from dprk_relations.access.archive import MAX_ENTRY_BYTES, MAX_TOTAL_BYTES
+from dprk_relations.access.load import LoadError, load
+from dprk_relations.stages.release import published_versions
+from dprk_relations.documents.safety import PLAIN_NUMBER, UnsafeCell, check_release_csvs, formula_cells
+from dprk_relations.stages.verify import verify
 
 VERSION = published_versions(REPO / "build")[-1]
 RELEASE = REPO / "build" / VERSION
@@ -187,7 +187,7 @@ def test_an_entry_that_lies_about_size_and_checksum_yields_no_more_than_it_decla
     payload = os.urandom(1 << 19).hex().encode()
     data = patch_entry(make_zip([("r/x.csv", payload, 0o100644), ("r/datapackage.json", DP, 0o100644)]),
                        "r/x.csv", usize=1000, crc=zlib.crc32(payload[:1000]))
-    from datapackage.archive import extract
+    from dprk_relations.access.archive import extract
 
     extract_to = tmp_path / "out"
     (tmp_path / "z.zip").write_bytes(data)
@@ -350,7 +350,7 @@ def test_no_published_csv_cell_starts_like_a_formula(version):
 
 
 def test_no_freshly_built_csv_cell_starts_like_a_formula(pkg):
-    from datapackage.builder import build
+    from dprk_relations.stages.build import build
 
     result = build(pkg.root)
     assert result.ok and _formula_like(result.path) == []
@@ -369,16 +369,16 @@ def test_the_release_writer_refuses_a_formula_even_in_a_derived_column():
 
 
 def test_a_formula_in_a_derived_column_stops_the_build_and_writes_nothing(pkg, monkeypatch):
-    import datapackage.derive
+    import dprk_relations.stages.derive
 
-    real = datapackage.derive.derive
+    real = dprk_relations.stages.derive.derive
 
     def derive(package, typed):
         tables = real(package, typed)  # source_ids is derived: the validator never saw it
         tables["visits"].typed.loc[0, "source_ids"] = "=cmd|' /C calc'!A0"
         return tables
 
-    monkeypatch.setattr(datapackage.derive, "derive", derive)
+    monkeypatch.setattr(dprk_relations.stages.derive, "derive", derive)
     out = run_cli("build", pkg.root)
     assert out.returncode == 1 and "data/visits.csv row 2 [source_ids]" in out.stderr, out.stderr
     assert "Traceback" not in out.stderr

@@ -9,8 +9,8 @@ import zipfile
 import pytest
 
 from conftest import run_cli
-from datapackage.builder import build
-from datapackage.verifier import verify
+from dprk_relations.stages.build import build
+from dprk_relations.stages.verify import verify
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,3 @@
+from dprk_relations.cli import main
+
+main(prog_name="dprk-relations")

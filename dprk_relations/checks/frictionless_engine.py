@@ -1,0 +1,162 @@
+"""The reference engine: frictionless checks the descriptor and every row.
+
+frictionless reads the same cells the fast engine reads (the strings that
+:mod:`dprk_relations.model.csvfile` found, with columns matched by name and blank rows
+set aside), passed to it as inline data; its errors are mapped onto the
+shared rule names and spreadsheet row numbers.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from typing import TYPE_CHECKING
+
+from dprk_relations.model.package import DESCRIPTOR, Package
+from dprk_relations.model.problems import problem
+from dprk_relations.checks.common import CONSTRAINT_RULES, schema_problem
+
+if TYPE_CHECKING:
+    from dprk_relations.model.csvfile import RawTable  # pandas: not imported by the worker process
+
+V2_PACKAGE = "https://datapackage.org/profiles/2.0/datapackage.json"
+_CONSTRAINT = re.compile(r'constraint "(\w+)"')
+_ROW = re.compile(r"row at position (\d+)")
+_FK_FIELDS = re.compile(r'for "([^"]+)":')
+# frictionless 5.21 raises decimal.InvalidOperation on a signalling NaN that
+# meets a bound; a signalling NaN is a NaN for every other purpose.
+_SNAN = re.compile(r"^\s*[+-]?snan\d*\s*$", re.IGNORECASE)
+
+
+_FIELD_KEYS = ("name", "type", "format", "constraints", "trueValues", "falseValues", "missingValues",
+               "bareNumber", "groupChar", "decimalChar")
+
+
+def _clean_schema(schema: dict, keep_fks_to: set) -> dict:
+    """What frictionless checks rows against: no descriptions, labels or x- rules,
+    whose metadata it would otherwise validate again for every run."""
+    out = {"$schema": schema.get("$schema", "https://datapackage.org/profiles/2.0/tableschema.json"),
+           "fields": [{k: copy.deepcopy(f[k]) for k in _FIELD_KEYS if k in f} for f in schema["fields"]]}
+    for key in ("primaryKey", "missingValues"):
+        if key in schema:
+            out[key] = copy.deepcopy(schema[key])
+    out["foreignKeys"] = [copy.deepcopy(fk) for fk in schema.get("foreignKeys", [])
+                          if fk.get("reference", {}).get("resource") in keep_fks_to]
+    return out
+
+
+def descriptor_problems(package: Package) -> list:
+    """frictionless' own verdict on datapackage.json and the schemas it points to."""
+    from frictionless import Package as FPackage
+
+    try:
+        report = FPackage.validate_descriptor(str((package.root / DESCRIPTOR).resolve()))
+    except Exception as exc:  # noqa: BLE001 - frictionless fails on some descriptors: that is the verdict
+        return [problem("descriptor", file=DESCRIPTOR,
+                        detail=f"frictionless cannot read the descriptor: {type(exc).__name__}: {exc}")]
+    return [problem("descriptor", file=DESCRIPTOR, detail=f"frictionless: {e.message}")
+            for task in report.tasks for e in task.errors] + \
+        [problem("descriptor", file=DESCRIPTOR, detail=f"frictionless: {e.message}") for e in report.errors]
+
+
+def cells(raws: dict[str, RawTable]) -> dict[str, tuple[list[list[str]], list[int]]]:
+    """What frictionless reads of each usable table: (header + rows of cells, spreadsheet row
+    of each row). Plain lists, so that another process can check them without pandas."""
+    return {name: ([list(r.table.field_names)] + r.frame[r.table.field_names].values.tolist(), list(r.lines))
+            for name, r in raws.items() if r.usable}
+
+
+def arrow_cells(package: Package, arrow_tables: dict) -> dict[str, tuple[list[list[str]], list[int]]]:
+    """What :func:`cells` gives, from the Arrow tables of files that took the fast path
+    of :mod:`dprk_relations.model.csvfile` (canonical form: every row is a line, every cell a string)."""
+    out = {}
+    for name, arrow in arrow_tables.items():
+        header = list(package.tables[name].field_names)
+        columns = [arrow.column(f).to_pylist() for f in header]
+        out[name] = ([header] + [list(row) for row in zip(*columns)], list(range(2, arrow.num_rows + 2)))
+    return out
+
+
+def check(package: Package, raws: dict[str, RawTable]) -> list:
+    return check_cells(package, cells(raws))
+
+
+def check_cells(package: Package, tables: dict[str, tuple[list[list[str]], list[int]]]) -> list:
+    """Every row of ``tables`` (see :func:`cells`) checked by frictionless against its Table Schema."""
+    from frictionless import Package as FPackage
+
+    resources, lookups = [], {}
+    for name, (rows, _) in tables.items():
+        table = package.tables[name]
+        numeric = {i for i, f in enumerate(table.fields) if f.type in ("number", "integer")}
+        if numeric:
+            rows = [rows[0]] + [[("NaN" if i in numeric and _SNAN.match(v) else v) for i, v in enumerate(row)]
+                                for row in rows[1:]]
+        schema = _clean_schema(table.schema, set(tables))
+        for fk in schema["foreignKeys"]:
+            ref = fk["reference"]
+            target = ref.get("resource") or name
+            # frictionless opens (and re-validates) the whole referenced resource for every
+            # foreign key: point it at a one-column copy of the referenced keys instead.
+            lookup = f"lookup.{target}.{'.'.join(ref['fields'])}"
+            if lookup not in lookups:
+                source_table = package.tables[target]
+                source_rows = tables[target][0]
+                at = [source_table.field_names.index(f) for f in ref["fields"]]
+                ref_fields = [source_table.field(f) for f in ref["fields"]]
+                lookups[lookup] = {"name": lookup, "type": "table",
+                                   "data": [list(ref["fields"])] + [[row[i] for i in at] for row in source_rows[1:]],
+                                   "schema": {"fields": [{"name": f.name, "type": f.type} for f in ref_fields],
+                                              "missingValues": list(source_table.missing_values)}}
+            ref["resource"] = lookup
+        resources.append({"name": name, "type": "table", "data": rows, "schema": schema})
+    if not resources:
+        return []
+    resources += lookups.values()
+    try:
+        fpkg = FPackage({"$schema": V2_PACKAGE, "name": "check", "resources": resources})
+        report = fpkg.validate()
+    except Exception as exc:  # noqa: BLE001 - a schema frictionless refuses or fails on: say so, fail closed
+        return [problem("descriptor", file=DESCRIPTOR, column="resources",
+                        detail=f"frictionless cannot read the schemas: {type(exc).__name__}: {exc}")]
+    problems = []
+    for task in report.tasks:
+        if task.name not in tables:
+            continue  # a lookup copy: its keys are checked in their own table
+        for err in task.errors:
+            p = _map(err, package.tables[task.name], tables[task.name][1])
+            if p is not None:
+                problems.append(p)
+    return problems
+
+
+def _map(err, table, lines: list[int]):
+    row = getattr(err, "row_number", None)
+    if row is None:
+        return problem("descriptor", file=table.schema_path or DESCRIPTOR, detail=f"frictionless: {err.message}")
+    line = lines[row - 2]
+    kind = err.type
+    if kind == "type-error":
+        return schema_problem("type", table, table.field(err.field_name), line, err.cell)
+    if kind == "constraint-error":
+        name = _CONSTRAINT.search(err.note).group(1)
+        field = table.field(err.field_name)
+        rule = CONSTRAINT_RULES[name]
+        return schema_problem(rule, table, field, line, None if rule == "required" else err.cell)
+    if kind in ("primary-key", "unique-error"):
+        m = _ROW.search(err.note)
+        if not m:  # "all None": the required constraint has reported it
+            return None
+        first = lines[int(m.group(1)) - 2]
+        if kind == "unique-error":
+            return schema_problem("unique", table, table.field(err.field_name), line, err.cell, first_line=first)
+        keys = [err.cells[table.field_names.index(k)] for k in table.primary_key]
+        return schema_problem("primary-key", table, None, line, ",".join(keys), first_line=first)
+    if kind == "foreign-key":
+        # The note reads: for "a, b": values "x" not found in the lookup table "t" as "c"
+        m = _FK_FIELDS.match(err.note)
+        named = tuple(k.strip() for k in m.group(1).split(",")) if m else ()
+        fk = next((f for f in table.foreign_keys if f.fields == named), table.foreign_keys[0])
+        value = ",".join(err.cells[table.field_names.index(k)] for k in fk.fields)
+        return schema_problem("foreign-key", table, None, line, value, fk=fk)
+    return problem("descriptor", file=table.path, line=line, detail=f"frictionless {kind}: {err.message}")

@@ -1,0 +1,286 @@
+"""Write the files of a release into a directory, deterministically.
+
+Nothing here reads the clock, the user name or an absolute path: the same
+release tables and metadata give the same bytes, on any machine with the same
+lock file. Parquet files carry real types (date32, dictionary categories,
+nullable integers, booleans), zstd compression and field descriptions in the
+Arrow schema; CSV files use the canonical form of the raw files.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import struct
+import zipfile
+import zlib
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from dprk_relations.model import arrowstr
+from dprk_relations.documents.digests import sha256_hex
+
+from dprk_relations.stages.derive import ReleaseTable
+
+ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+PARQUET_MEDIATYPE = "application/vnd.apache.parquet"
+TOP_KEYS = ("$schema", "name", "id", "title", "description", "version", "created", "homepage", "keywords",
+            "licenses", "contributors", "sources", "x-coding-rules", "x-coverage")
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def dumps_json(obj) -> bytes:
+    return (json.dumps(obj, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def _fmt_number(x) -> str:
+    x = float(x)
+    if math.isfinite(x) and x.is_integer() and abs(x) < 1e15:
+        return str(int(x))
+    return repr(x)
+
+
+def _column_strings(rt: ReleaseTable, field: dict) -> pa.Array:
+    """One column as the strings its CSV cells hold ("" when missing)."""
+    name = field["name"]
+    if name in rt.strings.columns:
+        return arrowstr.arrow(rt.strings[name]).combine_chunks()
+    col = rt.typed[name]
+    kind = field.get("type", "string")
+    if kind == "date":
+        days = pd.to_datetime(col).to_numpy(dtype="datetime64[D]")
+        cells = pc.cast(pa.array(days, type=pa.date32(), mask=col.isna().to_numpy()), pa.string())
+    elif kind == "integer":
+        cells = pc.cast(pa.array(col.astype("Int64"), type=pa.int64()), pa.string())
+    elif kind == "number":
+        # Python's shortest round-trip spelling, once per distinct value (few: a derived amount).
+        values = col.astype("Float64")
+        uniques = pd.unique(values.dropna())
+        spelled = {float(v): _fmt_number(v) for v in uniques}
+        cells = pa.array([None if pd.isna(v) else spelled[float(v)] for v in values.tolist()], type=pa.string()) \
+            if len(uniques) else pa.nulls(len(values), type=pa.string())
+    elif kind == "boolean":
+        flags = pa.array(col.astype("boolean"), type=pa.bool_())
+        cells = pc.if_else(flags, "true", "false")
+    else:
+        cells = arrowstr.arrow(col.astype(arrowstr.STRING)).combine_chunks()
+    return pc.fill_null(cells, "")
+
+
+def _any_special_byte(cells: pa.StringArray) -> bool:
+    """Does any cell hold a comma, a quote, CR or LF? (ASCII bytes: never part of another UTF-8 character.)"""
+    data = cells.buffers()[2]
+    if data is None or len(cells) == 0:
+        return False
+    bounds = arrowstr.offsets(cells)
+    raw = bytes(memoryview(data)[bounds[0]:bounds[-1]])
+    return any(c in raw for c in (b",", b'"', b"\r", b"\n"))
+
+
+def _csv_cells(cells: pa.Array) -> pa.Array:
+    """Minimal quoting, as Python's csv.QUOTE_MINIMAL writes it."""
+    if isinstance(cells, pa.StringArray) and not _any_special_byte(cells):
+        return cells  # most columns (keys, dates, categories): one scan of the bytes, no regex
+    needs = pc.match_substring_regex(cells, r'[,"\r\n]')
+    if not pc.any(needs).as_py():
+        return cells
+    # Only the cells that need it are quoted (a few of a million, as a rule), then put in place.
+    quoted = pc.binary_join_element_wise('"', pc.replace_substring(cells.filter(needs), '"', '""'), '"', "")
+    return pc.replace_with_mask(cells, needs, quoted)
+
+
+def csv_bytes(rt: ReleaseTable) -> bytes:
+    """The table as canonical CSV: header, rows in key order, minimal quoting, LF."""
+    fields = rt.schema["fields"]
+    header = ",".join(_csv_cells(pa.array([f["name"] for f in fields])).to_pylist()) + "\n"
+    n = len(rt.strings)
+    if n == 0:
+        return header.encode("utf-8")
+    columns = [_csv_cells(_column_strings(rt, f)) for f in fields]
+    # The line end goes on the last cell: the lines, joined cell by cell, then lie end to
+    # end in one buffer, which is the body as it is, without a pass to join the lines.
+    columns[-1] = pc.binary_join_element_wise(columns[-1], "", "\n")
+    lines = pc.binary_join_element_wise(*columns, ",") if len(columns) > 1 else columns[0]
+    bounds = arrowstr.offsets(lines)
+    return b"".join((header.encode("utf-8"), memoryview(lines.buffers()[2])[bounds[0]:bounds[-1]]))
+
+
+def _arrow_column(field: dict, col: pd.Series) -> tuple[pa.DataType, pa.Array]:
+    kind = field.get("type", "string")
+    enum = (field.get("constraints") or {}).get("enum")
+    mask = col.isna().to_numpy()
+    if kind == "string" and enum:
+        dictionary = pa.array([str(v) for v in enum], type=pa.string())
+        cells = arrowstr.arrow(col.astype(arrowstr.STRING)).combine_chunks()
+        indices = pc.cast(pc.index_in(cells, value_set=dictionary), pa.int32())
+        arr = pa.DictionaryArray.from_arrays(indices, dictionary, ordered=bool(field.get("categoriesOrdered")))
+        return arr.type, arr
+    if kind == "string":
+        return pa.string(), arrowstr.arrow(col.astype(arrowstr.STRING)).combine_chunks()
+    if kind == "integer":
+        return pa.int64(), pa.array(col.astype("Int64"), type=pa.int64())
+    if kind == "number":
+        return pa.float64(), pa.array(col.astype("Float64"), type=pa.float64())
+    if kind == "boolean":
+        return pa.bool_(), pa.array(col.astype("boolean"), type=pa.bool_())
+    if kind == "date":
+        days = pd.to_datetime(col).to_numpy(dtype="datetime64[D]")
+        return pa.date32(), pa.array(days, type=pa.date32(), mask=mask)
+    raise ValueError(f"no Arrow type for {kind!r}")
+
+
+def arrow_table(rt: ReleaseTable, version: str) -> pa.Table:
+    arrays, fields = [], []
+    for f in rt.schema["fields"]:
+        dtype, arr = _arrow_column(f, rt.typed[f["name"]])
+        meta = {"description": f.get("description", "")}
+        if f.get("x-derived-from"):
+            meta["derived_from"] = " ".join(f["x-derived-from"])
+        fields.append(pa.field(f["name"], dtype, nullable=not (f.get("constraints") or {}).get("required"),
+                               metadata=meta))
+        arrays.append(arr)
+    schema = pa.schema(fields, metadata={
+        "dataset": "dprk-relations", "version": version, "table": rt.table.name,
+        "description": rt.table.description, "primary_key": ",".join(rt.table.primary_key)})
+    return pa.Table.from_arrays(arrays, schema=schema)
+
+
+# Small tables get the strongest compression; above this many rows zstd 9 costs
+# five times the time of zstd 3 for a file a tenth smaller. A function of the
+# rows alone, so the same raw data always gives the same bytes.
+LARGE_TABLE_ROWS = 100_000
+# Zip entries above this size: Parquet is stored (zstd already), text deflated at
+# level 1 (level 9 costs 13 times the time for a fifth less). The published
+# releases are far below it, so their archives are unchanged.
+LARGE_ENTRY_BYTES = 16 * 1024 * 1024
+
+
+def parquet_bytes(rt: ReleaseTable, version: str) -> bytes:
+    sink = pa.BufferOutputStream()
+    level = 9 if len(rt.strings) <= LARGE_TABLE_ROWS else 3
+    pq.write_table(arrow_table(rt, version), sink, compression="zstd", compression_level=level,
+                   use_dictionary=True, write_statistics=True, store_schema=True,
+                   data_page_version="2.0", version="2.6")
+    return sink.getvalue().to_pybytes()
+
+
+def descriptor(source: dict, tables: dict[str, ReleaseTable], files: dict[str, bytes], version: str,
+               created: str | None) -> dict:
+    """The release's datapackage.json: metadata, inline schemas, sizes and hashes."""
+    out = {k: source[k] for k in TOP_KEYS if k in source}
+    out["version"] = version
+    if created:
+        out["created"] = created
+    else:
+        out.pop("created", None)
+    resources = []
+    for name, rt in tables.items():
+        res = next(r for r in source["resources"] if r["name"] == name)
+        csv_path = f"data/{name}.csv"
+        resources.append({
+            "name": name, "title": res.get("title", name), "description": res.get("description", ""),
+            "type": "table", "profile": "tabular-data-resource", "path": csv_path, "format": "csv",
+            "mediatype": "text/csv", "encoding": "utf-8",
+            "bytes": len(files[csv_path]), "hash": "sha256:" + sha256_hex(files[csv_path]),
+            "dialect": {"delimiter": ",", "quoteChar": "\"", "header": True},
+            "schema": rt.schema,
+        })
+    for name in tables:
+        pq_path = f"data/{name}.parquet"
+        resources.append({
+            "name": f"{name}-parquet", "title": f"{tables[name].table.title} (Parquet)",
+            "description": f"The rows and columns of {name}, with Arrow types.",
+            "type": "file", "path": pq_path, "format": "parquet", "mediatype": PARQUET_MEDIATYPE,
+            "bytes": len(files[pq_path]), "hash": "sha256:" + sha256_hex(files[pq_path]),
+        })
+    out["resources"] = resources
+    return out
+
+
+def sha256sums(files: dict[str, bytes]) -> bytes:
+    lines = [f"{sha256_hex(data)}  {path}\n" for path, data in sorted(files.items())]
+    return "".join(lines).encode("utf-8")
+
+
+# A zip written here holds what Python's zipfile writes for the same entries
+# (local headers, deflate streams, central directory), byte for byte: the
+# published releases' archives are unchanged. It is written by hand so that the
+# entries can be compressed ahead, in threads (zlib releases the interpreter
+# lock), while the documents are made.
+_LOCAL = struct.Struct("<4s2B4HL2L2H")
+_CENTRAL = struct.Struct("<4s4B4HL2L5H2L")
+_END = struct.Struct("<4s4H2LH")
+_VERSION = 20  # what zipfile writes as "made by" and "needed": deflate, no zip64
+_DOS_DATE = (ZIP_TIME[0] - 1980) << 9 | ZIP_TIME[1] << 5 | ZIP_TIME[2]
+_DOS_TIME = ZIP_TIME[3] << 11 | ZIP_TIME[4] << 5 | ZIP_TIME[5] // 2
+_MODE = 0o100644 << 16
+_UNIX = 3
+# zipfile needs zip64 records above 2 GiB; a release is far below (archive.MAX_TOTAL_BYTES).
+_ZIP32_LIMIT = (1 << 31) - 1
+
+
+def zip_entry(path: str, data: bytes) -> tuple[int, int, bytes]:
+    """(method, CRC-32, stored bytes) of one archive entry. Parquet above
+    LARGE_ENTRY_BYTES is stored (zstd already), other text deflated at level 1
+    (level 9 costs 13 times the time for a fifth less); everything else
+    deflated at level 9. A function of the path and size alone, so the same
+    files give the same archive. The published releases are far below the limit."""
+    method, level = zipfile.ZIP_DEFLATED, 9
+    if len(data) > LARGE_ENTRY_BYTES:
+        level = 1
+        if path.endswith(".parquet"):
+            method = zipfile.ZIP_STORED
+    if method == zipfile.ZIP_STORED:
+        return method, zlib.crc32(data), data
+    packer = zlib.compressobj(level, zlib.DEFLATED, -15)  # a raw deflate stream, as zipfile makes
+    return method, zlib.crc32(data), packer.compress(data) + packer.flush()
+
+
+def zip_bytes(files: dict[str, bytes], top: str, entries: dict | None = None) -> bytes:
+    """A zip whose bytes depend on nothing but the files: fixed times, order, modes.
+    ``entries``: :func:`zip_entry` of some of the files, computed ahead."""
+    entries = entries or {}
+    out, central, offset = [], [], 0
+    for path in sorted(files):
+        data = files[path]
+        method, crc, stored = entries.get(path) or zip_entry(path, data)
+        # zipfile adds zip64 records from 1/1.05 of the limit: this writer has none.
+        if len(data) * 1.05 > _ZIP32_LIMIT or len(stored) > _ZIP32_LIMIT or offset > _ZIP32_LIMIT:
+            raise ValueError(f"{path}: too large for a zip without zip64 records")
+        name = f"{top}/{path}"
+        try:
+            encoded, flags = name.encode("ascii"), 0
+        except UnicodeEncodeError:
+            encoded, flags = name.encode("utf-8"), 0x800
+        out += [_LOCAL.pack(b"PK\x03\x04", _VERSION, 0, flags, method, _DOS_TIME, _DOS_DATE, crc, len(stored),
+                            len(data), len(encoded), 0), encoded, stored]
+        central += [_CENTRAL.pack(b"PK\x01\x02", _VERSION, _UNIX, _VERSION, 0, flags, method, _DOS_TIME, _DOS_DATE,
+                                  crc, len(stored), len(data), len(encoded), 0, 0, 0, 0, _MODE, offset), encoded]
+        offset += _LOCAL.size + len(encoded) + len(stored)
+    size = sum(len(part) for part in central)
+    count = len(files)
+    if count > 0xFFFF or offset + size > _ZIP32_LIMIT:
+        raise ValueError("too many or too large entries for a zip without zip64 records")
+    end = _END.pack(b"PK\x05\x06", 0, 0, count, count, size, offset, 0)
+    return b"".join(out + central + [end])
+
+
+def write_tree(root: Path, files: dict[str, bytes]) -> None:
+    for rel, data in sorted(files.items()):
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "wb") as fh:
+            fh.write(data)
+            fh.flush()

@@ -1,0 +1,259 @@
+"""Read raw CSV files strictly, and write CSV in the one canonical form.
+
+Reading checks the bytes and the structure (encoding, BOM, line endings,
+delimiter, header, cell counts, blank rows) and returns the cells as strings
+with their spreadsheet row numbers. Types and constraints are the engines'
+job, not this module's.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from dprk_relations.model.arrowstr import STRING
+from dprk_relations.model.package import Table
+from dprk_relations.model.problems import Problem, problem
+
+BOM = b"\xef\xbb\xbf"
+
+
+@dataclass
+class RawTable:
+    table: Table
+    frame: pd.DataFrame | None  # every cell a str ("" when empty), schema column order
+    lines: list = field(default_factory=list)  # spreadsheet row number of each frame row
+    problems: list = field(default_factory=list)
+    delimiter: str = ","
+
+    @property
+    def usable(self) -> bool:
+        """Cell checks make sense only when every schema column was found."""
+        return self.frame is not None
+
+
+def _line_of(data: bytes, offset: int) -> int:
+    return data.count(b"\n", 0, offset) + 1
+
+
+def decode(data: bytes, shown: str) -> tuple[str | None, list[Problem]]:
+    """Decode UTF-8, reporting every undecodable spot (first per line)."""
+    probs = []
+    if data.startswith(BOM):
+        probs.append(problem("bom", file=shown, line=1))
+        data = data[len(BOM):]
+    try:
+        return data.decode("utf-8"), probs
+    except UnicodeDecodeError:
+        pass
+    seen_lines = set()
+    pos = 0
+    while pos < len(data):
+        try:
+            data[pos:].decode("utf-8")
+            break
+        except UnicodeDecodeError as exc:
+            start = pos + exc.start
+            line = _line_of(data, start)
+            if line not in seen_lines:
+                seen_lines.add(line)
+                bad = data[start:pos + exc.end]
+                guess = ""
+                try:
+                    guess = f"in Windows-1252 they would read {bad.decode('cp1252')!r}"
+                except UnicodeDecodeError:
+                    guess = "the file is probably in a legacy encoding"
+                probs.append(problem("encoding", file=shown, line=line,
+                                     value=bad.hex(" "), detail=guess))
+            pos = pos + exc.end
+    return None, probs
+
+
+def _sniff_delimiter(first_line: str, expected: list[str]) -> str:
+    for delim in (";", "\t", "|"):
+        if delim in first_line and first_line.count(",") == 0:
+            cells = next(csv.reader([first_line], delimiter=delim))
+            if set(cells) & set(expected):
+                return delim
+    return ","
+
+
+def read_raw(table: Table, root: Path, prefetched=None) -> RawTable:
+    """Read one raw table. ``prefetched``: what :func:`.csvarrow.read` gave for it, if it ran already."""
+    from dprk_relations.model import csvarrow
+
+    data, arrow_table = prefetched if prefetched is not None else csvarrow.read(table, root)
+    if isinstance(data, OSError):
+        return RawTable(table, None, problems=[problem("unreadable", file=table.path, detail=data.strerror or str(data))])
+    return parse_bytes(table, data, arrow_table)
+
+
+_UNPARSED = object()
+
+
+def parse_bytes(table: Table, data: bytes, arrow_table=_UNPARSED) -> RawTable:
+    """Read CSV bytes: pyarrow when the file is in canonical form (the usual
+    case, and the only fast one), Python's csv module otherwise, which finds
+    and places every fault. Both give the same cells."""
+    from dprk_relations.model import csvarrow
+
+    if arrow_table is _UNPARSED:
+        arrow_table = csvarrow.parse(table, data)
+    return _from_arrow(table, arrow_table) if arrow_table is not None else _slow_parse(table, data)
+
+
+def _from_arrow(table: Table, arrow_table) -> RawTable:
+    expected = table.field_names
+    # csvarrow.parse gives a table only for a file in canonical form.
+    frame = pd.DataFrame({n: pd.Series(pd.array(arrow_table.column(n), dtype=STRING)) for n in expected})
+    return RawTable(table, frame, lines=list(range(2, len(frame) + 2)))
+
+
+def _slow_parse(table: Table, data: bytes) -> RawTable:
+    shown = table.path
+    text, probs = decode(data, shown)
+    if text is None:
+        return RawTable(table, None, problems=probs)
+    crlf = text.count("\r\n")
+    if crlf or "\r" in text:
+        first = text.find("\r")
+        kind = "CR LF (Windows)" if crlf else "a bare CR (old Mac)"
+        count = max(crlf, text.count("\r"))
+        probs.append(problem("line-ending", file=shown, line=text.count("\n", 0, first) + 1,
+                             detail=f"{count} lines end with {kind}"))
+    expected = table.field_names
+    first_line = text.split("\n", 1)[0].rstrip("\r")
+    delim = _sniff_delimiter(first_line, expected)
+    if delim != ",":
+        probs.append(problem("delimiter", file=shown, line=1, value=delim))
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim, strict=True)
+    records = []
+    try:
+        for rec in reader:
+            records.append(rec)
+    except csv.Error as exc:
+        # The row where the broken record starts, not the line where the reader gave up.
+        probs.append(problem("csv-syntax", file=shown, line=len(records) + 1, detail=str(exc)))
+        return RawTable(table, None, problems=probs, delimiter=delim)
+    if not records or not any(records[0]):
+        probs.append(problem("header", file=shown, line=1, detail="the file has no header row",
+                             expected=", ".join(expected)))
+        return RawTable(table, None, problems=probs, delimiter=delim)
+    header = records[0]
+    frame_ok = _check_header(header, expected, shown, probs)
+    width = len(header)
+    rows, lines = [], []
+    for i, rec in enumerate(records[1:], start=2):
+        if not rec or all(c == "" for c in rec):
+            probs.append(problem("blank-row", file=shown, line=i))
+            continue
+        if len(rec) > width:
+            probs.append(problem("extra-cell", file=shown, line=i, column=f"column {width + 1}",
+                                 value=rec[width], detail=str(len(rec)), expected=str(width)))
+            rec = rec[:width]
+        elif len(rec) < width:
+            col = header[len(rec)] if len(rec) < len(header) else f"column {len(rec) + 1}"
+            probs.append(problem("missing-cell", file=shown, line=i, column=col,
+                                 detail=str(len(rec)), expected=str(width)))
+            rec = rec + [""] * (width - len(rec))
+        for name, cell in zip(header, rec):
+            if "\n" in cell or "\r" in cell:
+                probs.append(problem("line-break", file=shown, line=i, column=name, value=cell[:60]))
+        rows.append(rec)
+        lines.append(i)
+    if not frame_ok:
+        return RawTable(table, None, lines=lines, problems=probs, delimiter=delim)
+    frame = pd.DataFrame(rows, columns=header, dtype=object)
+    frame = frame[expected] if list(header) != expected else frame
+    frame = pd.DataFrame({n: pd.Series(frame[n].tolist(), dtype=STRING) for n in expected})
+    if not probs:
+        probs += _canonical_problems(table, frame, data, shown)
+    return RawTable(table, frame.reset_index(drop=True), lines=lines, problems=probs, delimiter=delim)
+
+
+def _check_header(header: list[str], expected: list[str], shown: str, probs: list) -> bool:
+    """Report header faults; True when every column can be found by name."""
+    exp = ", ".join(expected)
+    ok = True
+    seen = set()
+    for name in header:
+        if name in seen:
+            probs.append(problem("header", file=shown, line=1, column=name,
+                                 detail=f"column {name!r} appears twice", expected=exp))
+            ok = False
+        seen.add(name)
+    missing = [n for n in expected if n not in seen]
+    unknown = [n for n in header if n not in expected]
+    for name in unknown:
+        stripped = name.strip().lstrip("\ufeff")
+        hint = ""
+        if stripped in missing:
+            hint = f" (it has stray spaces or invisible characters; write {stripped!r})"
+        elif missing:
+            hint = f" (renamed? the schema expects {', '.join(repr(m) for m in missing)})"
+        probs.append(problem("header", file=shown, line=1, column=name or f"column {header.index(name) + 1}",
+                             detail=f"column {name!r} is not in the schema{hint}", expected=exp))
+        ok = False
+    for name in missing:
+        probs.append(problem("header", file=shown, line=1, column=name,
+                             detail=f"column {name!r} is missing", expected=exp))
+        ok = False
+    if ok and header != expected:
+        moved = next(a for a, b in zip(header, expected) if a != b)
+        probs.append(problem("column-order", file=shown, line=1, column=moved,
+                             detail=f"found {', '.join(header)}"))
+    return ok
+
+
+def sort_frame(table: Table, frame: pd.DataFrame) -> pd.DataFrame:
+    if not table.primary_key:
+        return frame
+    return frame.sort_values(list(table.primary_key), kind="stable").reset_index(drop=True)
+
+
+def canonical_bytes(table: Table, frame: pd.DataFrame) -> bytes:
+    """The canonical CSV for a frame of strings: schema column order, key order,
+    UTF-8 without BOM, LF, minimal quoting, a final newline."""
+    frame = sort_frame(table, frame[table.field_names])
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
+    writer.writerow(table.field_names)
+    writer.writerows(frame.itertuples(index=False, name=None))
+    return buf.getvalue().encode("utf-8")
+
+
+def _arrow_table(frame: pd.DataFrame):
+    import pyarrow as pa
+
+    from dprk_relations.model.arrowstr import arrow
+
+    return pa.table({name: arrow(frame[name]) for name in frame.columns})
+
+
+def _canonical_problems(table: Table, frame: pd.DataFrame, data: bytes, shown: str) -> list[Problem]:
+    """Form faults that only a comparison with the canonical form shows."""
+    from dprk_relations.model import csvarrow
+
+    cells = _arrow_table(frame)
+    i = csvarrow.first_out_of_order(table, cells)
+    if i is not None:
+        keys = csvarrow.sort_keys(table, cells)
+        return [problem("row-order", file=shown, line=i + 2, column=",".join(table.primary_key),
+                        value=keys[i].as_py().replace("\x1f", ","), detail=keys[i - 1].as_py().replace("\x1f", ","))]
+    if csvarrow.quoted_minimally(cells, data):
+        return []
+    canon = canonical_bytes(table, frame)
+    if canon == data:
+        return []
+    a, b = data.split(b"\n"), canon.split(b"\n")
+    for i, (x, y) in enumerate(zip(a, b), start=1):
+        if x != y:
+            return [problem("not-canonical", file=shown, line=i,
+                            detail="quoting or spacing differs from the canonical form "
+                                   "(quotes only where needed, no spaces after commas)")]
+    return [problem("not-canonical", file=shown, line=len(a),
+                    detail="the file must end with exactly one line break")]
