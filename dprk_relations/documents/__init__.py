@@ -21,10 +21,3 @@ def documents(descriptor: dict, tables: dict, files: dict[str, bytes]) -> dict[s
     out.update(timeline(descriptor, tables))
     out["index.html"] = release_page(descriptor, tables, text, {**files, **out})
     return {path: data for path, data in out.items() if data}
-
-
-def preload() -> None:
-    """Import what the documents need (matplotlib above all: 0.4 s), ahead of making them."""
-    from dprk_relations.documents import page  # noqa: F401
-    from dprk_relations.documents import codebook
-    from dprk_relations.documents import figure as figures

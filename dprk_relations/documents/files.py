@@ -10,11 +10,10 @@ Arrow schema; CSV files use the canonical form of the raw files.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import math
-import struct
 import zipfile
-import zlib
 from pathlib import Path
 
 import pandas as pd
@@ -23,7 +22,6 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from dprk_relations.model import arrowstr
-from dprk_relations.documents.digests import sha256_hex
 
 from dprk_relations.stages.derive import ReleaseTable
 
@@ -31,6 +29,10 @@ ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 PARQUET_MEDIATYPE = "application/vnd.apache.parquet"
 TOP_KEYS = ("$schema", "name", "id", "title", "description", "version", "created", "homepage", "keywords",
             "licenses", "contributors", "sources", "x-coding-rules", "x-coverage")
+
+
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
 
 
 def sha256_file(path: Path) -> str:
@@ -157,20 +159,9 @@ def arrow_table(rt: ReleaseTable, version: str) -> pa.Table:
     return pa.Table.from_arrays(arrays, schema=schema)
 
 
-# Small tables get the strongest compression; above this many rows zstd 9 costs
-# five times the time of zstd 3 for a file a tenth smaller. A function of the
-# rows alone, so the same raw data always gives the same bytes.
-LARGE_TABLE_ROWS = 100_000
-# Zip entries above this size: Parquet is stored (zstd already), text deflated at
-# level 1 (level 9 costs 13 times the time for a fifth less). The published
-# releases are far below it, so their archives are unchanged.
-LARGE_ENTRY_BYTES = 16 * 1024 * 1024
-
-
 def parquet_bytes(rt: ReleaseTable, version: str) -> bytes:
     sink = pa.BufferOutputStream()
-    level = 9 if len(rt.strings) <= LARGE_TABLE_ROWS else 3
-    pq.write_table(arrow_table(rt, version), sink, compression="zstd", compression_level=level,
+    pq.write_table(arrow_table(rt, version), sink, compression="zstd", compression_level=9,
                    use_dictionary=True, write_statistics=True, store_schema=True,
                    data_page_version="2.0", version="2.6")
     return sink.getvalue().to_pybytes()
@@ -214,67 +205,17 @@ def sha256sums(files: dict[str, bytes]) -> bytes:
     return "".join(lines).encode("utf-8")
 
 
-# A zip written here holds what Python's zipfile writes for the same entries
-# (local headers, deflate streams, central directory), byte for byte: the
-# published releases' archives are unchanged. It is written by hand so that the
-# entries can be compressed ahead, in threads (zlib releases the interpreter
-# lock), while the documents are made.
-_LOCAL = struct.Struct("<4s2B4HL2L2H")
-_CENTRAL = struct.Struct("<4s4B4HL2L5H2L")
-_END = struct.Struct("<4s4H2LH")
-_VERSION = 20  # what zipfile writes as "made by" and "needed": deflate, no zip64
-_DOS_DATE = (ZIP_TIME[0] - 1980) << 9 | ZIP_TIME[1] << 5 | ZIP_TIME[2]
-_DOS_TIME = ZIP_TIME[3] << 11 | ZIP_TIME[4] << 5 | ZIP_TIME[5] // 2
-_MODE = 0o100644 << 16
-_UNIX = 3
-# zipfile needs zip64 records above 2 GiB; a release is far below (archive.MAX_TOTAL_BYTES).
-_ZIP32_LIMIT = (1 << 31) - 1
-
-
-def zip_entry(path: str, data: bytes) -> tuple[int, int, bytes]:
-    """(method, CRC-32, stored bytes) of one archive entry. Parquet above
-    LARGE_ENTRY_BYTES is stored (zstd already), other text deflated at level 1
-    (level 9 costs 13 times the time for a fifth less); everything else
-    deflated at level 9. A function of the path and size alone, so the same
-    files give the same archive. The published releases are far below the limit."""
-    method, level = zipfile.ZIP_DEFLATED, 9
-    if len(data) > LARGE_ENTRY_BYTES:
-        level = 1
-        if path.endswith(".parquet"):
-            method = zipfile.ZIP_STORED
-    if method == zipfile.ZIP_STORED:
-        return method, zlib.crc32(data), data
-    packer = zlib.compressobj(level, zlib.DEFLATED, -15)  # a raw deflate stream, as zipfile makes
-    return method, zlib.crc32(data), packer.compress(data) + packer.flush()
-
-
-def zip_bytes(files: dict[str, bytes], top: str, entries: dict | None = None) -> bytes:
-    """A zip whose bytes depend on nothing but the files: fixed times, order, modes.
-    ``entries``: :func:`zip_entry` of some of the files, computed ahead."""
-    entries = entries or {}
-    out, central, offset = [], [], 0
-    for path in sorted(files):
-        data = files[path]
-        method, crc, stored = entries.get(path) or zip_entry(path, data)
-        # zipfile adds zip64 records from 1/1.05 of the limit: this writer has none.
-        if len(data) * 1.05 > _ZIP32_LIMIT or len(stored) > _ZIP32_LIMIT or offset > _ZIP32_LIMIT:
-            raise ValueError(f"{path}: too large for a zip without zip64 records")
-        name = f"{top}/{path}"
-        try:
-            encoded, flags = name.encode("ascii"), 0
-        except UnicodeEncodeError:
-            encoded, flags = name.encode("utf-8"), 0x800
-        out += [_LOCAL.pack(b"PK\x03\x04", _VERSION, 0, flags, method, _DOS_TIME, _DOS_DATE, crc, len(stored),
-                            len(data), len(encoded), 0), encoded, stored]
-        central += [_CENTRAL.pack(b"PK\x01\x02", _VERSION, _UNIX, _VERSION, 0, flags, method, _DOS_TIME, _DOS_DATE,
-                                  crc, len(stored), len(data), len(encoded), 0, 0, 0, 0, _MODE, offset), encoded]
-        offset += _LOCAL.size + len(encoded) + len(stored)
-    size = sum(len(part) for part in central)
-    count = len(files)
-    if count > 0xFFFF or offset + size > _ZIP32_LIMIT:
-        raise ValueError("too many or too large entries for a zip without zip64 records")
-    end = _END.pack(b"PK\x05\x06", 0, 0, count, count, size, offset, 0)
-    return b"".join(out + central + [end])
+def zip_bytes(files: dict[str, bytes], top: str) -> bytes:
+    """A zip whose bytes depend on nothing but the files: fixed times, order, modes, level."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
+        for path in sorted(files):
+            info = zipfile.ZipInfo(f"{top}/{path}", date_time=ZIP_TIME)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o100644 << 16
+            info.create_system = 3  # Unix, whatever the machine that builds
+            zf.writestr(info, files[path], compresslevel=9)
+    return buf.getvalue()
 
 
 def write_tree(root: Path, files: dict[str, bytes]) -> None:

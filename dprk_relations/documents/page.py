@@ -31,7 +31,7 @@ from urllib.parse import quote
 import numpy as np
 
 from dprk_relations.documents.citation import DATASET, _authors, citation_text
-from dprk_relations.documents.digests import sha256_hex
+from dprk_relations.documents.files import sha256_hex
 
 PREVIEW_ROWS = 1000  # rows of each table in the page; the files hold the rest
 LONG_TEXT = 80  # characters: a column with longer values is clamped, full text on hover or click

@@ -54,38 +54,27 @@ def release_tables(package_dir, sources=None, engine="auto", strict=False):
 
 def release_contents(package, tables, version: str, created: str | None, changelog: str) -> dict[str, bytes]:
     """Every file of the release, as bytes, by relative path."""
-    from concurrent.futures import ThreadPoolExecutor
-
     from dprk_relations.documents import citation
     from dprk_relations.documents import files as rf
-    from dprk_relations.documents import documents, preload
+    from dprk_relations.documents import documents
     from dprk_relations.documents.safety import check_release_csvs
 
     files: dict[str, bytes] = {}
     top = f"dprk-relations-{version}"
-    # Parquet encoding, the last safety check (Arrow) and compressing the data files for
-    # the archive (zlib) run without the interpreter lock: in threads, beside the CSV
-    # writing and the documents, which are mostly Python. None changes the tables.
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        pool.submit(preload)  # matplotlib, while Arrow writes: the documents need it last
-        parquet = {name: pool.submit(rf.parquet_bytes, rt, version) for name, rt in tables.items()}
-        csvs = {name: rf.csv_bytes(rt) for name, rt in tables.items()}
-        safe = pool.submit(check_release_csvs, {f"data/{n}.csv": b for n, b in csvs.items()},
-                           {n: rt.schema for n, rt in tables.items()})
-        for name in tables:
-            files[f"data/{name}.csv"] = csvs[name]
-            files[f"data/{name}.parquet"] = parquet[name].result()
-        ahead = {path: pool.submit(rf.zip_entry, path, data) for path, data in files.items()}
-        desc = rf.descriptor(package.descriptor, tables, files, version, created)
-        files["datapackage.json"] = rf.dumps_json(desc)
-        files["CITATION.cff"] = citation.citation_cff(desc).encode("utf-8")
-        files["CHANGELOG.md"] = changelog.encode("utf-8")
-        files.update(documents(desc, tables, files))
-        extra = sorted(p for p in files if not p.startswith("data/")) + ["SHA256SUMS", f"{top}.zip"]
-        files["README.md"] = citation.release_readme(desc, tables, [p for p in extra if p != "README.md"]).encode("utf-8")
-        files["SHA256SUMS"] = rf.sha256sums(files)
-        safe.result()  # raises UnsafeCell: nothing has been written
-        files[f"{top}.zip"] = rf.zip_bytes(files, top, {path: job.result() for path, job in ahead.items()})
+    for name, rt in tables.items():
+        files[f"data/{name}.csv"] = rf.csv_bytes(rt)
+        files[f"data/{name}.parquet"] = rf.parquet_bytes(rt, version)
+    # The writer's own last check: raises UnsafeCell before anything is written.
+    check_release_csvs({p: b for p, b in files.items() if p.endswith(".csv")}, {n: rt.schema for n, rt in tables.items()})
+    desc = rf.descriptor(package.descriptor, tables, files, version, created)
+    files["datapackage.json"] = rf.dumps_json(desc)
+    files["CITATION.cff"] = citation.citation_cff(desc).encode("utf-8")
+    files["CHANGELOG.md"] = changelog.encode("utf-8")
+    files.update(documents(desc, tables, files))
+    extra = sorted(p for p in files if not p.startswith("data/")) + ["SHA256SUMS", f"{top}.zip"]
+    files["README.md"] = citation.release_readme(desc, tables, [p for p in extra if p != "README.md"]).encode("utf-8")
+    files["SHA256SUMS"] = rf.sha256sums(files)
+    files[f"{top}.zip"] = rf.zip_bytes(files, top)
     return files
 
 
@@ -178,7 +167,7 @@ def build(package_dir=".", out=None, sources=None, engine="auto", strict=False,
     ``version``, ``created`` and ``changelog`` default to what the package
     holds (datapackage.json, CHANGELOG.md); `release` passes new ones.
     """
-    from dprk_relations.documents.digests import remembered, sha256_hex
+    from dprk_relations.documents.files import sha256_hex
 
     package_dir = Path(package_dir)
     package, tables, report = release_tables(package_dir, sources=sources, engine=engine, strict=strict)
@@ -187,9 +176,8 @@ def build(package_dir=".", out=None, sources=None, engine="auto", strict=False,
     version = version or package.version
     created = created if created is not None else package.descriptor.get("created")
     changelog = changelog if changelog is not None else read_changelog(package_dir)
-    with remembered():
-        files = release_contents(package, tables, version, created, changelog)
-        digests = {p: sha256_hex(d) for p, d in files.items()}
+    files = release_contents(package, tables, version, created, changelog)
+    digests = {p: sha256_hex(d) for p, d in files.items()}
     build_root = Path(out) if out else package_dir / "build"
     with build_lock(build_root):
         status, path, summary = write_release(files, build_root, version)
