@@ -62,60 +62,8 @@ def _require_package(package_dir: Path) -> None:
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="dprk-relations")
-@click.pass_context
-def main(ctx):
+def main():
     """Build, check and load the DPRK Relations dataset."""
-    _without_data_synthesis(ctx)
-    _arrow_allocator(ctx)
-
-
-# pandera imports hypothesis, when it is installed, for its data synthesis:
-# a tenth of a second at every start of a command that never synthesizes data.
-_SYNTHESIS = "hypothesis"
-
-
-def _without_data_synthesis(ctx) -> None:
-    """While a command runs, pandera finds no hypothesis to import (it does without).
-    A process that imported hypothesis already (the tests, a notebook) keeps it,
-    and the block is lifted when the command ends."""
-    if _SYNTHESIS in sys.modules:
-        return
-    sys.modules[_SYNTHESIS] = None
-
-    def lift():
-        if _SYNTHESIS in sys.modules and sys.modules[_SYNTHESIS] is None:
-            del sys.modules[_SYNTHESIS]
-
-    ctx.call_on_close(lift)
-
-
-# Arrow's allocator for the commands' large, short-lived columns: on a million
-# rows jemalloc makes validate a tenth faster than the default (mimalloc) and
-# halves the time spent in the kernel. The pinned pyarrow carries it on Linux
-# x86-64, where this was measured (elsewhere Arrow would print a warning if it
-# lacked it); a choice the user made in the environment is kept.
-_POOL_ENV = "ARROW_DEFAULT_MEMORY_POOL"
-_JEMALLOC_MACHINES = ("x86_64",)
-
-
-def choose_arrow_allocator() -> bool:
-    """Ask Arrow for jemalloc, as every command does; True when this set it. Read by
-    Arrow when it first allocates: too late once pyarrow is imported (the tests, a
-    notebook), where nothing changes."""
-    import platform
-
-    if sys.platform != "linux" or platform.machine() not in _JEMALLOC_MACHINES:
-        return False
-    if _POOL_ENV in os.environ or "pyarrow" in sys.modules:
-        return False
-    os.environ[_POOL_ENV] = "jemalloc"
-    return True
-
-
-def _arrow_allocator(ctx) -> None:
-    """:func:`choose_arrow_allocator` for one command: unset when it ends."""
-    if choose_arrow_allocator():
-        ctx.call_on_close(lambda: os.environ.pop(_POOL_ENV, None))
 
 
 def list_unchecked_option(fn):
@@ -130,9 +78,9 @@ def list_unchecked_option(fn):
               help="Directory holding the source texts (repeatable). Default: $DPRK_RELATIONS_SOURCES.")
 @click.option("--format", "output", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="Report format.")
-@click.option("--engine", type=click.Choice(["auto", "frictionless", "pandera", "fast", "both"]), default="auto",
-              show_default=True, help="Which engine checks the Table Schemas: auto runs frictionless and pandera "
-                                      "up to 50,000 rows, the fast engine above.")
+@click.option("--engine", type=click.Choice(["auto", "frictionless", "pandera", "both"]), default="auto",
+              show_default=True, help="Which engine checks the Table Schemas: auto (and both) run frictionless and "
+                                      "pandera, each on its own; one alone is for comparing them.")
 @click.option("--strict", is_flag=True, help="A source whose text is not found is an error, not a notice.")
 @list_unchecked_option
 @guarded

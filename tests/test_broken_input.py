@@ -7,7 +7,7 @@ processes, as a user runs them, and are checked in the text report.
 
 Problems of form, of the shared rules and of evidence are found by the same
 code whichever engine runs (the engines check only what a Table Schema
-states), so those cases run with the fast engine alone to keep CI quick;
+states), so those cases run with the pandera engine alone to keep CI quick;
 schema and descriptor cases run with the default, both engines.
 """
 
@@ -76,7 +76,7 @@ def test_bad_input_is_reported_exactly_and_changes_nothing(pkg, source_dirs, tmp
     before = checksum_tree(tmp_path)
     process = name in PROCESS
     if not process:
-        args += ["--format", "json", "--engine", "auto" if RULES[rule].family in ("schema", "descriptor") else "fast"]
+        args += ["--format", "json", "--engine", "auto" if RULES[rule].family in ("schema", "descriptor") else "pandera"]
     out = run_cli(*args, cwd=tmp_path, process=process)
     both = out.stdout + out.stderr
     assert out.returncode == 1, both[-3000:]
@@ -98,7 +98,7 @@ def test_bad_input_is_reported_exactly_and_changes_nothing(pkg, source_dirs, tmp
         assert p["message"].strip() and p["fix"].strip(), p
 
 
-# The rules that the audit of release 1.1.0 asked for: each runs beside every engine, not only the fast one.
+# The rules that the audit of release 1.1.0 asked for: each runs beside every engine, not only pandera.
 AUDIT_RULES = {"office-held", "edtf-order", "list-foreign-key", "first-visit", "confidence-for-date"}
 
 

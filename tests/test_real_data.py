@@ -12,7 +12,7 @@ from dprk_relations import validate
 from dprk_relations.model.package import load_package
 
 
-@pytest.mark.parametrize("engine", ["frictionless", "pandera", "fast"])
+@pytest.mark.parametrize("engine", ["frictionless", "pandera"])
 def test_real_data_is_valid(repo, source_dirs, engine):
     report = validate(repo, sources=source_dirs, engine=engine, strict=True)
     assert report.valid, report.to_text()

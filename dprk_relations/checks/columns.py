@@ -1,5 +1,5 @@
 """Every Table Schema constraint as a column-wise function: the definitions that
-the pandera translation wraps in pandera Checks and the fast engine runs directly.
+the pandera translation wraps in pandera Checks.
 
 Each function takes the column (raw strings, missing values as nulls) and its
 :class:`~dprk_relations.model.types.Cast`, and returns a boolean array: True where the
@@ -16,7 +16,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from dprk_relations.model import arrowstr
+from dprk_relations.model import strings
 from dprk_relations.model.types import Cast, bound_value
 from dprk_relations.model.package import Field, ForeignKey, Table
 from dprk_relations.checks.common import CONSTRAINT_RULES
@@ -38,19 +38,19 @@ def field_checks(field: Field) -> list[tuple[str, ColumnCheck]]:
     if "enum" in con:
         if field.type == "string":
             allowed = [str(v) for v in con["enum"]]
-            checks.append(("enum", lambda s, c, a=allowed: ~c.ok | arrowstr.isin(s, a)))
+            checks.append(("enum", lambda s, c, a=allowed: ~c.ok | strings.isin(s, a)))
         else:
             allowed = np.array([bound_value(field, v) for v in con["enum"]])
             checks.append(("enum", lambda s, c, a=allowed: ~c.ok | np.isin(c.order, a)))
     if "pattern" in con and field.type == "string":
         # frictionless compiles "^{pattern}$" and calls re.match: the same, column-wise.
         rx = "^{0}$".format(con["pattern"])
-        checks.append(("pattern", lambda s, c, rx=rx: ~c.ok | arrowstr.python_match(s, c.ok, rx)))
+        checks.append(("pattern", lambda s, c, rx=rx: ~c.ok | strings.match(s, c.ok, rx)))
     for key in ("minLength", "maxLength"):
         if key in con and field.type == "string":
             op = np.greater_equal if key == "minLength" else np.less_equal
             checks.append((CONSTRAINT_RULES[key],
-                           lambda s, c, n=int(con[key]), op=op: ~c.ok | op(arrowstr.lengths(s), n)))
+                           lambda s, c, n=int(con[key]), op=op: ~c.ok | op(strings.lengths(s), n)))
     for key, op in _BOUNDS.items():
         if key in con and field.type in ("integer", "number", "date"):
             limit = bound_value(field, con[key])
@@ -72,7 +72,7 @@ def required(series: pd.Series) -> np.ndarray:
 def primary_key(table: Table, frame: pd.DataFrame) -> np.ndarray:
     """False where a complete key repeats an earlier row's (an incomplete one is `required`'s to report)."""
     pk = list(table.primary_key)
-    if len(pk) == 1 and arrowstr.all_distinct(frame[pk[0]]):
+    if len(pk) == 1 and strings.all_distinct(frame[pk[0]]):
         return np.ones(len(frame), dtype=bool)  # the usual case, told in one pass (an empty key is `required`'s)
     return frame[pk].isna().any(axis=1).to_numpy() | ~frame[pk].duplicated(keep="first").to_numpy()
 
@@ -80,9 +80,9 @@ def primary_key(table: Table, frame: pd.DataFrame) -> np.ndarray:
 def foreign_key(fk: ForeignKey, frame: pd.DataFrame, target: pd.DataFrame) -> np.ndarray:
     """True where the key is incomplete or found among the target's keys."""
     if len(fk.fields) == 1:  # the usual case: one hash lookup in Arrow, no frame copied
-        cells = arrowstr.cells(frame[fk.fields[0]])
-        keys = arrowstr.cells(target[fk.reference_fields[0]]).drop_null().combine_chunks()
-        return arrowstr.to_bool(pc.is_null(cells)) | arrowstr.to_bool(pc.is_in(cells, value_set=keys))
+        cells = strings.cells(frame[fk.fields[0]])
+        keys = strings.cells(target[fk.reference_fields[0]]).drop_null().combine_chunks()
+        return strings.to_bool(pc.is_null(cells)) | strings.to_bool(pc.is_in(cells, value_set=keys))
     wanted = target[list(fk.reference_fields)].dropna()
     sub = frame[list(fk.fields)]
     absent = sub.isna().any(axis=1).to_numpy()
@@ -95,11 +95,11 @@ def as_nulls(frame: pd.DataFrame, missing_values) -> pd.DataFrame:
     out = {}
     for name in frame.columns:
         col = frame[name]
-        gone = arrowstr.is_missing(col, missing)
+        gone = strings.is_missing(col, missing)
         if gone.any():
-            values = arrowstr.cells(col)
+            values = strings.cells(col)
             nulled = pc.if_else(pa.array(gone), pa.scalar(None, values.type), values)
-            col = pd.Series(pd.array(nulled, dtype=arrowstr.STRING), index=col.index, name=name)
+            col = pd.Series(pd.array(nulled, dtype=strings.STRING), index=col.index, name=name)
         out[name] = col
     return pd.DataFrame(out, index=frame.index)
 

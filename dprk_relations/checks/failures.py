@@ -1,5 +1,5 @@
 """Failed column checks -> Problems: the one place that turns (rule, table,
-column, row) into a located, worded error for the pandera and fast engines."""
+column, row) into a located, worded error for the pandera engine."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """The reference engine: frictionless checks the descriptor and every row.
 
-frictionless reads the same cells the fast engine reads (the strings that
+frictionless reads the same cells the pandera engine reads (the strings that
 :mod:`dprk_relations.model.csvfile` found, with columns matched by name and blank rows
 set aside), passed to it as inline data; its errors are mapped onto the
 shared rule names and spreadsheet row numbers.
@@ -64,17 +64,6 @@ def cells(raws: dict[str, RawTable]) -> dict[str, tuple[list[list[str]], list[in
     of each row). Plain lists, so that another process can check them without pandas."""
     return {name: ([list(r.table.field_names)] + r.frame[r.table.field_names].values.tolist(), list(r.lines))
             for name, r in raws.items() if r.usable}
-
-
-def arrow_cells(package: Package, arrow_tables: dict) -> dict[str, tuple[list[list[str]], list[int]]]:
-    """What :func:`cells` gives, from the Arrow tables of files that took the fast path
-    of :mod:`dprk_relations.model.csvfile` (canonical form: every row is a line, every cell a string)."""
-    out = {}
-    for name, arrow in arrow_tables.items():
-        header = list(package.tables[name].field_names)
-        columns = [arrow.column(f).to_pylist() for f in header]
-        out[name] = ([header] + [list(row) for row in zip(*columns)], list(range(2, arrow.num_rows + 2)))
-    return out
 
 
 def check(package: Package, raws: dict[str, RawTable]) -> list:

@@ -4,7 +4,7 @@
 true/false values and exclusive bounds, and reads dates as strings, so the
 translation is our own: every Table Schema type and constraint becomes a
 pandera Check named after the rule it enforces, wrapping the column-wise
-definitions of :mod:`.columns` (which the fast engine runs without pandera).
+definitions of :mod:`.columns`.
 The frame pandera sees holds the raw strings, with missing values as nulls;
 each check parses its column with :mod:`dprk_relations.model.types`, which reads values
 the way frictionless does.

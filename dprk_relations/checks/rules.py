@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from dprk_relations.model import arrowstr
+from dprk_relations.model import strings
 from dprk_relations.model import dates
 from dprk_relations.model.types import canonical_spelling
 from dprk_relations.model.problems import problem
@@ -26,7 +26,7 @@ def _rows(mask: np.ndarray) -> np.ndarray:
 
 _FORMULA = r"^[=+\-@\t\r]"
 _FORMULA_CHARS = ["=", "+", "-", "@", "\t", "\r"]
-_SPACE_ENDS = f"^[{arrowstr.PY_SPACE}]|[{arrowstr.PY_SPACE}]$"
+_SPACE_ENDS = r"^\s|\s$"  # Python's \s: what str.isspace() accepts
 # Spellings that are canonical by construction; only the others are looked at one by one.
 _CANONICAL = {"integer": r"^(0|-?[1-9][0-9]*)$", "number": r"^-?(0|[1-9][0-9]*)(\.[0-9]+)?$",
               "date": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"}
@@ -40,16 +40,16 @@ def global_rules(t: Typed) -> list:
         cast = t.cast(f.name)
         present = ~cast.missing
         # One pass finds the rare cells that either rule concerns; the rules then look closer.
-        suspect = present & arrowstr.first_or_last_in(raw, _FORMULA_CHARS + arrowstr.PY_SPACES, arrowstr.PY_SPACES)
+        suspect = present & strings.first_or_last_in(raw, _FORMULA_CHARS + strings.PY_SPACES, strings.PY_SPACES)
         if f.type in ("string", "integer", "number") and suspect.any():
-            formula = suspect & arrowstr.search(raw, _FORMULA)
+            formula = suspect & strings.search(raw, _FORMULA)
             if f.type != "string" and formula.any():  # a number may start with - or +, if it is a plain number
-                formula &= ~arrowstr.search(raw, PLAIN_NUMBER.pattern)
+                formula &= ~strings.search(raw, PLAIN_NUMBER.pattern)
             for i in _rows(formula):
                 v = raw.iat[i]
                 out.append(problem("formula", file=table.path, line=t.lines[i], column=f.name,
                                    value=v[:60], detail=repr(v[:1])))
-        bad = suspect & arrowstr.search(raw, _SPACE_ENDS) if suspect.any() else suspect
+        bad = suspect & strings.search(raw, _SPACE_ENDS) if suspect.any() else suspect
         for i in _rows(bad):
             v = raw.iat[i]
             where = "leading and trailing spaces" if v[:1].isspace() and v[-1:].isspace() else (
@@ -59,7 +59,7 @@ def global_rules(t: Typed) -> list:
         if f.type != "string":
             ok = cast.ok & ~bad
             if f.type in _CANONICAL:
-                ok &= ~arrowstr.search(raw, _CANONICAL[f.type])
+                ok &= ~strings.search(raw, _CANONICAL[f.type])
             for v in pd.unique(raw[ok]):
                 want = canonical_spelling(f, v)
                 if want is None:
@@ -115,7 +115,7 @@ def _requires(t: Typed, decl: dict, tables: dict) -> list:
 
 
 def _condition(t: Typed, decl: dict, key: str) -> np.ndarray:
-    return arrowstr.isin(t.frame[decl[key]], [str(v) for v in decl["in"]])
+    return strings.isin(t.frame[decl[key]], [str(v) for v in decl["in"]])
 
 
 def _required_if(t: Typed, decl: dict, tables: dict) -> list:
@@ -143,12 +143,12 @@ def _lookup(t: Typed, field: str, tables: dict, column: str) -> tuple[pd.Series,
     import pyarrow.compute as pc
 
     target = tables[fk.resource]
-    keys = arrowstr.cells(target.frame[fk.reference_fields[0]]).combine_chunks()
-    values = arrowstr.cells(target.frame[column]).combine_chunks()
+    keys = strings.cells(target.frame[fk.reference_fields[0]]).combine_chunks()
+    values = strings.cells(target.frame[column]).combine_chunks()
     # A hash join: the position of each value among the target's keys (the first, if repeated).
-    idx = pc.index_in(arrowstr.cells(t.frame[field]), value_set=keys)
+    idx = pc.index_in(strings.cells(t.frame[field]), value_set=keys)
     found = pc.take(values, idx)
-    return pd.Series(pd.array(found, dtype=arrowstr.STRING), index=t.frame.index), fk.resource
+    return pd.Series(pd.array(found, dtype=strings.STRING), index=t.frame.index), fk.resource
 
 
 def _actor_type(t: Typed, decl: dict, tables: dict) -> list:
@@ -158,7 +158,7 @@ def _actor_type(t: Typed, decl: dict, tables: dict) -> list:
         return []
     kinds, resource = got
     types = [str(x) for x in decl["types"]]
-    bad = ~t.cast(f).missing & kinds.notna().to_numpy() & ~arrowstr.isin(kinds, types)
+    bad = ~t.cast(f).missing & kinds.notna().to_numpy() & ~strings.isin(kinds, types)
     return [problem("actor-type", file=t.table.path, line=t.lines[i], column=f, value=t.frame.at[i, f],
                     detail=f"{f} {t.frame.at[i, f]!r} is a {kinds.iat[i]}, but must be a {' or '.join(types)}",
                     expected=" or ".join(types))
@@ -215,7 +215,7 @@ def _uncited(t: Typed, decl: dict, tables: dict) -> list:
         target = tables[fk.resource]
         key = fk.reference_fields[0]
         cited = t.frame[f][~t.cast(f).missing]
-        bad = ~arrowstr.isin(target.frame[key], cited)
+        bad = ~strings.isin(target.frame[key], cited)
         out += [problem("uncited", file=target.table.path, line=target.lines[i], column=key,
                         value=target.frame.at[i, key]) for i in _rows(bad)]
     return out
@@ -243,7 +243,7 @@ def _supports(t: Typed, decl: dict, tables: dict) -> list:
 def _record_lookup(target: Typed, keys, columns: list[str]) -> dict:
     """{key: (row position, value of each column)} for the given keys only."""
     key = target.table.primary_key[0]
-    rows = np.flatnonzero(arrowstr.isin(target.frame[key], list(keys)))
+    rows = np.flatnonzero(strings.isin(target.frame[key], list(keys)))
     out = {}
     for i in rows:
         out.setdefault(target.frame[key].iat[i], (i, *[target.frame[c].iat[i] for c in columns]))
@@ -327,7 +327,7 @@ def _instrument_cited(t: Typed, decl: dict, tables: dict) -> list:
             named.setdefault(rec, set()).add(m.group(1))
     out = []
     keys = t.frame[key]
-    for i in np.flatnonzero(arrowstr.isin(keys, list(named))) if named else []:
+    for i in np.flatnonzero(strings.isin(keys, list(named))) if named else []:
         rec = keys.iat[i]
         numbers = named[rec]
         instrument = t.frame.at[i, f]
@@ -411,7 +411,7 @@ def _list_foreign_key(t: Typed, decl: dict, tables: dict) -> list:
 def _first_visit(t: Typed, decl: dict, tables: dict) -> list:
     """A visit marked first has no coded visit of the same visitor to the same host before it."""
     f, visitor, host, when, status = decl["field"], decl["visitor"], decl["host"], decl["date"], decl["status"]
-    happened = arrowstr.isin(t.frame[status], [str(v) for v in decl["occurred"]])
+    happened = strings.isin(t.frame[status], [str(v) for v in decl["occurred"]])
     # "First" is first in a standing: as a leader in office (an office is claimed), or not (an heir, an
     # envoy); Kim Jong Il's first visit to China as leader came after his visits as heir.
     office = decl.get("office")
@@ -452,7 +452,7 @@ def _confidence_for_date(t: Typed, decl: dict, tables: dict) -> list:
         return []
     above = levels[levels.index(cap) + 1:]
     out = []
-    for i in _rows(arrowstr.isin(t.frame[conf], above) & ~t.cast(f).missing):
+    for i in _rows(strings.isin(t.frame[conf], above) & ~t.cast(f).missing):
         value = t.frame.at[i, f]
         span = _parsed(value)
         if span is None:

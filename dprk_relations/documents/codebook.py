@@ -80,7 +80,7 @@ def _column_strings(rt, name: str, rows: slice = slice(None)) -> pd.Series:
 def _empty(rt, name: str) -> int:
     """The number of empty values of a column: "" as a string, or missing (a typed column)."""
     if name in rt.strings.columns:
-        from dprk_relations.model.arrowstr import is_empty
+        from dprk_relations.model.strings import is_empty
 
         return int(is_empty(rt.strings[name]).sum())
     col = rt.typed[name]

@@ -21,8 +21,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from dprk_relations.model import arrowstr
+from dprk_relations.model import strings
 
+from dprk_relations.model.csvfile import write_csv
 from dprk_relations.stages.derive import ReleaseTable
 
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
@@ -54,69 +55,30 @@ def _fmt_number(x) -> str:
     return repr(x)
 
 
-def _column_strings(rt: ReleaseTable, field: dict) -> pa.Array:
+def _column_strings(rt: ReleaseTable, field: dict) -> pd.Series:
     """One column as the strings its CSV cells hold ("" when missing)."""
     name = field["name"]
     if name in rt.strings.columns:
-        return arrowstr.arrow(rt.strings[name]).combine_chunks()
+        return rt.strings[name].astype(object).fillna("")
     col = rt.typed[name]
     kind = field.get("type", "string")
     if kind == "date":
-        days = pd.to_datetime(col).to_numpy(dtype="datetime64[D]")
-        cells = pc.cast(pa.array(days, type=pa.date32(), mask=col.isna().to_numpy()), pa.string())
+        cells = pd.to_datetime(col).dt.strftime("%Y-%m-%d")
     elif kind == "integer":
-        cells = pc.cast(pa.array(col.astype("Int64"), type=pa.int64()), pa.string())
+        cells = col.astype("Int64").map(str, na_action="ignore")
     elif kind == "number":
-        # Python's shortest round-trip spelling, once per distinct value (few: a derived amount).
-        values = col.astype("Float64")
-        uniques = pd.unique(values.dropna())
-        spelled = {float(v): _fmt_number(v) for v in uniques}
-        cells = pa.array([None if pd.isna(v) else spelled[float(v)] for v in values.tolist()], type=pa.string()) \
-            if len(uniques) else pa.nulls(len(values), type=pa.string())
+        cells = col.astype("Float64").map(_fmt_number, na_action="ignore")
     elif kind == "boolean":
-        flags = pa.array(col.astype("boolean"), type=pa.bool_())
-        cells = pc.if_else(flags, "true", "false")
+        cells = col.astype("boolean").map(lambda v: "true" if v else "false", na_action="ignore")
     else:
-        cells = arrowstr.arrow(col.astype(arrowstr.STRING)).combine_chunks()
-    return pc.fill_null(cells, "")
-
-
-def _any_special_byte(cells: pa.StringArray) -> bool:
-    """Does any cell hold a comma, a quote, CR or LF? (ASCII bytes: never part of another UTF-8 character.)"""
-    data = cells.buffers()[2]
-    if data is None or len(cells) == 0:
-        return False
-    bounds = arrowstr.offsets(cells)
-    raw = bytes(memoryview(data)[bounds[0]:bounds[-1]])
-    return any(c in raw for c in (b",", b'"', b"\r", b"\n"))
-
-
-def _csv_cells(cells: pa.Array) -> pa.Array:
-    """Minimal quoting, as Python's csv.QUOTE_MINIMAL writes it."""
-    if isinstance(cells, pa.StringArray) and not _any_special_byte(cells):
-        return cells  # most columns (keys, dates, categories): one scan of the bytes, no regex
-    needs = pc.match_substring_regex(cells, r'[,"\r\n]')
-    if not pc.any(needs).as_py():
-        return cells
-    # Only the cells that need it are quoted (a few of a million, as a rule), then put in place.
-    quoted = pc.binary_join_element_wise('"', pc.replace_substring(cells.filter(needs), '"', '""'), '"', "")
-    return pc.replace_with_mask(cells, needs, quoted)
+        cells = col.astype(object)
+    return cells.astype(object).where(col.notna(), "")
 
 
 def csv_bytes(rt: ReleaseTable) -> bytes:
     """The table as canonical CSV: header, rows in key order, minimal quoting, LF."""
-    fields = rt.schema["fields"]
-    header = ",".join(_csv_cells(pa.array([f["name"] for f in fields])).to_pylist()) + "\n"
-    n = len(rt.strings)
-    if n == 0:
-        return header.encode("utf-8")
-    columns = [_csv_cells(_column_strings(rt, f)) for f in fields]
-    # The line end goes on the last cell: the lines, joined cell by cell, then lie end to
-    # end in one buffer, which is the body as it is, without a pass to join the lines.
-    columns[-1] = pc.binary_join_element_wise(columns[-1], "", "\n")
-    lines = pc.binary_join_element_wise(*columns, ",") if len(columns) > 1 else columns[0]
-    bounds = arrowstr.offsets(lines)
-    return b"".join((header.encode("utf-8"), memoryview(lines.buffers()[2])[bounds[0]:bounds[-1]]))
+    names = [f["name"] for f in rt.schema["fields"]]
+    return write_csv(names, zip(*(_column_strings(rt, f).tolist() for f in rt.schema["fields"])))
 
 
 def _arrow_column(field: dict, col: pd.Series) -> tuple[pa.DataType, pa.Array]:
@@ -125,12 +87,12 @@ def _arrow_column(field: dict, col: pd.Series) -> tuple[pa.DataType, pa.Array]:
     mask = col.isna().to_numpy()
     if kind == "string" and enum:
         dictionary = pa.array([str(v) for v in enum], type=pa.string())
-        cells = arrowstr.arrow(col.astype(arrowstr.STRING)).combine_chunks()
+        cells = strings.arrow(col.astype(strings.STRING)).combine_chunks()
         indices = pc.cast(pc.index_in(cells, value_set=dictionary), pa.int32())
         arr = pa.DictionaryArray.from_arrays(indices, dictionary, ordered=bool(field.get("categoriesOrdered")))
         return arr.type, arr
     if kind == "string":
-        return pa.string(), arrowstr.arrow(col.astype(arrowstr.STRING)).combine_chunks()
+        return pa.string(), strings.arrow(col.astype(strings.STRING)).combine_chunks()
     if kind == "integer":
         return pa.int64(), pa.array(col.astype("Int64"), type=pa.int64())
     if kind == "number":

@@ -71,7 +71,7 @@ def _formula_cells_arrow(data: bytes, numeric: set) -> list[tuple[int, str, str]
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
-    from dprk_relations.model.arrowstr import first_or_last_in_arrow
+    from dprk_relations.model.strings import first_or_last_in_arrow
 
     if b"\r" in data:
         return None  # the csv module's line ending rules are its own

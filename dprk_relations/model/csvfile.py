@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from dprk_relations.model.arrowstr import STRING
+from dprk_relations.model.strings import STRING
 from dprk_relations.model.package import Table
 from dprk_relations.model.problems import Problem, problem
 
@@ -82,38 +82,17 @@ def _sniff_delimiter(first_line: str, expected: list[str]) -> str:
     return ","
 
 
-def read_raw(table: Table, root: Path, prefetched=None) -> RawTable:
-    """Read one raw table. ``prefetched``: what :func:`.csvarrow.read` gave for it, if it ran already."""
-    from dprk_relations.model import csvarrow
-
-    data, arrow_table = prefetched if prefetched is not None else csvarrow.read(table, root)
-    if isinstance(data, OSError):
-        return RawTable(table, None, problems=[problem("unreadable", file=table.path, detail=data.strerror or str(data))])
-    return parse_bytes(table, data, arrow_table)
-
-
-_UNPARSED = object()
+def read_raw(table: Table, root: Path) -> RawTable:
+    """Read one raw table."""
+    try:
+        data = (Path(root) / table.path).read_bytes()
+    except OSError as exc:
+        return RawTable(table, None, problems=[problem("unreadable", file=table.path, detail=exc.strerror or str(exc))])
+    return parse_bytes(table, data)
 
 
-def parse_bytes(table: Table, data: bytes, arrow_table=_UNPARSED) -> RawTable:
-    """Read CSV bytes: pyarrow when the file is in canonical form (the usual
-    case, and the only fast one), Python's csv module otherwise, which finds
-    and places every fault. Both give the same cells."""
-    from dprk_relations.model import csvarrow
-
-    if arrow_table is _UNPARSED:
-        arrow_table = csvarrow.parse(table, data)
-    return _from_arrow(table, arrow_table) if arrow_table is not None else _slow_parse(table, data)
-
-
-def _from_arrow(table: Table, arrow_table) -> RawTable:
-    expected = table.field_names
-    # csvarrow.parse gives a table only for a file in canonical form.
-    frame = pd.DataFrame({n: pd.Series(pd.array(arrow_table.column(n), dtype=STRING)) for n in expected})
-    return RawTable(table, frame, lines=list(range(2, len(frame) + 2)))
-
-
-def _slow_parse(table: Table, data: bytes) -> RawTable:
+def parse_bytes(table: Table, data: bytes) -> RawTable:
+    """Read CSV bytes strictly: every fault found and placed, the cells as strings."""
     shown = table.path
     text, probs = decode(data, shown)
     if text is None:
@@ -215,37 +194,29 @@ def sort_frame(table: Table, frame: pd.DataFrame) -> pd.DataFrame:
     return frame.sort_values(list(table.primary_key), kind="stable").reset_index(drop=True)
 
 
-def canonical_bytes(table: Table, frame: pd.DataFrame) -> bytes:
-    """The canonical CSV for a frame of strings: schema column order, key order,
-    UTF-8 without BOM, LF, minimal quoting, a final newline."""
-    frame = sort_frame(table, frame[table.field_names])
+def write_csv(names: list[str], rows) -> bytes:
+    """The one CSV writer: UTF-8 without BOM, LF, minimal quoting, a final newline."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
-    writer.writerow(table.field_names)
-    writer.writerows(frame.itertuples(index=False, name=None))
+    writer.writerow(names)
+    writer.writerows(rows)
     return buf.getvalue().encode("utf-8")
 
 
-def _arrow_table(frame: pd.DataFrame):
-    import pyarrow as pa
-
-    from dprk_relations.model.arrowstr import arrow
-
-    return pa.table({name: arrow(frame[name]) for name in frame.columns})
+def canonical_bytes(table: Table, frame: pd.DataFrame) -> bytes:
+    """The canonical CSV for a frame of strings: schema column order, key order."""
+    frame = sort_frame(table, frame[table.field_names])
+    return write_csv(table.field_names, frame.itertuples(index=False, name=None))
 
 
 def _canonical_problems(table: Table, frame: pd.DataFrame, data: bytes, shown: str) -> list[Problem]:
     """Form faults that only a comparison with the canonical form shows."""
-    from dprk_relations.model import csvarrow
-
-    cells = _arrow_table(frame)
-    i = csvarrow.first_out_of_order(table, cells)
-    if i is not None:
-        keys = csvarrow.sort_keys(table, cells)
-        return [problem("row-order", file=shown, line=i + 2, column=",".join(table.primary_key),
-                        value=keys[i].as_py().replace("\x1f", ","), detail=keys[i - 1].as_py().replace("\x1f", ","))]
-    if csvarrow.quoted_minimally(cells, data):
-        return []
+    if table.primary_key:
+        keys = list(frame[list(table.primary_key)].itertuples(index=False, name=None))
+        for i in range(1, len(keys)):
+            if keys[i] < keys[i - 1]:
+                return [problem("row-order", file=shown, line=i + 2, column=",".join(table.primary_key),
+                                value=",".join(keys[i]), detail=",".join(keys[i - 1]))]
     canon = canonical_bytes(table, frame)
     if canon == data:
         return []

@@ -163,9 +163,9 @@ def derive(values: pd.Series) -> pd.DataFrame:
     import numpy as np
     import pyarrow.compute as pc
 
-    from dprk_relations.model import arrowstr
+    from dprk_relations.model import strings
 
-    arr = arrowstr.arrow(values)
+    arr = strings.arrow(values)
     uniques = pc.unique(arr).drop_null()
     listed = uniques.to_pylist()
     lo = np.full(len(listed) + 1, np.datetime64("NaT"), dtype="datetime64[D]")
@@ -185,5 +185,5 @@ def derive(values: pd.Series) -> pd.DataFrame:
         form[j] = s.form
     idx = pc.fill_null(pc.index_in(arr, value_set=uniques), len(listed)).to_numpy(zero_copy_only=False)
     return pd.DataFrame({"min": lo[idx].astype("datetime64[s]"), "max": hi[idx].astype("datetime64[s]"),
-                         "precision": pd.array(pr[idx], dtype=arrowstr.STRING),
-                         "form": pd.array(form[idx], dtype=arrowstr.STRING)}, index=values.index)
+                         "precision": pd.array(pr[idx], dtype=strings.STRING),
+                         "form": pd.array(form[idx], dtype=strings.STRING)}, index=values.index)

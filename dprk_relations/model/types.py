@@ -19,7 +19,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from dprk_relations.model import arrowstr
+from dprk_relations.model import strings
 
 from dprk_relations.model.package import Field
 
@@ -78,34 +78,34 @@ def _slow_date(v: str):
 def _fast_numbers(values: pd.Series, present: np.ndarray, pattern: str, slow_fn):
     """Cells in the plain spelling convert in one Arrow cast; the rest go
     through the Python call frictionless makes, once per distinct value."""
-    fast = present & arrowstr.search(values, pattern)
+    fast = present & strings.search(values, pattern)
     order = np.full(len(values), np.nan)
     if fast.any():
-        cells = pc.if_else(pa.array(fast), arrowstr.cells(values), "0")
+        cells = pc.if_else(pa.array(fast), strings.cells(values), "0")
         order[fast] = pc.cast(cells, pa.float64()).to_numpy(zero_copy_only=False)[fast]
-    ok_slow, slow_vals = arrowstr.via_uniques(values, present & ~fast, slow_fn)
+    ok_slow, slow_vals = strings.via_uniques(values, present & ~fast, slow_fn)
     order[ok_slow] = slow_vals[ok_slow]
     return fast | ok_slow, order
 
 
 def cast_field(field: Field, raw: pd.Series, missing_values=("",)) -> Cast:
-    values = arrowstr.as_strings(raw)
-    missing = arrowstr.is_missing(values, missing_values)
+    values = strings.as_strings(raw)
+    missing = strings.is_missing(values, missing_values)
     present = ~missing
     n = len(values)
     kind = field.type
     if kind == "string":
-        def strings():
+        def text_column():
             if not missing.any():
                 return values
             typed = values.copy()
             typed[missing] = pd.NA
             return typed
 
-        return Cast(strings, missing, np.zeros(n, dtype=bool))
+        return Cast(text_column, missing, np.zeros(n, dtype=bool))
     if kind == "boolean":
-        true = arrowstr.isin(values, field.true_values)
-        false = arrowstr.isin(values, field.false_values)
+        true = strings.isin(values, field.true_values)
+        false = strings.isin(values, field.false_values)
         ok = present & (true | false)
         typed = pd.Series(pd.array(true, dtype="boolean"), index=values.index)
         typed[~ok] = pd.NA
@@ -123,7 +123,7 @@ def cast_field(field: Field, raw: pd.Series, missing_values=("",)) -> Cast:
         order = np.where(ok, order, np.nan)
         return Cast(pd.Series(arr, index=values.index), missing, present & ~ok, order)
     if kind == "date":
-        ok, order = arrowstr.via_uniques(values, present, _slow_date)
+        ok, order = strings.via_uniques(values, present, _slow_date)
         days = np.where(ok, order - _EPOCH, 0).astype("int64")
         typed = pd.Series(days.astype("datetime64[D]").astype("datetime64[s]"), index=values.index)
         typed[~ok] = pd.NaT

@@ -147,7 +147,7 @@ def _corroboration(citations: pd.DataFrame, column: str, keys: pd.Series) -> tup
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    from dprk_relations.model.arrowstr import cells
+    from dprk_relations.model.strings import cells
 
     cited = pc.fill_null(cells(citations[column]), "")
     cited_by = pc.not_equal(cited, "")

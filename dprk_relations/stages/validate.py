@@ -1,9 +1,8 @@
-"""Validation: read the package, run one or both engines and the shared rules,
+"""Validation: read the package, run both engines and the shared rules,
 check evidence, and merge everything into one report."""
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -13,70 +12,21 @@ from dprk_relations.checks.report import Report
 if TYPE_CHECKING:
     from dprk_relations.model.csvfile import RawTable
 
-ENGINES = ("auto", "frictionless", "pandera", "fast", "both")
-# Below this many rows both engines run and cross-check each other; above it
-# the fast engine alone, because frictionless reads about 37k rows a second.
-AUTO_THRESHOLD = 50_000
-# Above this many bytes of raw CSV, auto will not pick frictionless (50,000 rows
-# are some 10 MB): no worker process is started for it.
-WORKER_MAX_BYTES = 16 << 20
+# auto and both: frictionless (the reference) and the pandera translation, each
+# on its own, so that each checks the other. One alone is for comparing them.
+ENGINES = ("auto", "frictionless", "pandera", "both")
 
 
-def pick_engines(engine: str, rows: int) -> tuple[str, ...]:
-    """auto: frictionless and the pandera translation cross-check each other on
-    data this project's size; above the threshold the fast engine runs alone
-    (the same checks as pandera's, without pandera)."""
+def pick_engines(engine: str) -> tuple[str, ...]:
     if engine not in ENGINES:
         raise ValueError(f"engine must be one of {', '.join(ENGINES)}")
-    if engine == "auto":
-        return ("frictionless", "pandera") if rows <= AUTO_THRESHOLD else ("fast",)
-    if engine == "both":
-        return ("frictionless", "pandera")
-    return (engine,)
+    return ("frictionless", "pandera") if engine in ("auto", "both") else (engine,)
 
 
-def read_tables(package, when_parsed=None) -> dict[str, RawTable]:
-    """Every raw table. Files are read and parsed by Arrow, which releases the
-    interpreter lock, in a thread while this one imports pandas, which holds it.
+def read_tables(package) -> dict[str, RawTable]:
+    from dprk_relations.model.csvfile import read_raw
 
-    ``when_parsed``: called in that thread, before pandas is needed, with what
-    :func:`.csvarrow.read` gave for each table (name -> (bytes, Arrow table or None))."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    from dprk_relations.model import csvarrow
-
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        loaded = {name: pool.submit(csvarrow.read, t, package.root) for name, t in package.tables.items()}
-        if when_parsed is not None:
-            # Queued after every read, so it waits only on jobs already running.
-            early = pool.submit(lambda: when_parsed({name: job.result() for name, job in loaded.items()}))
-        from dprk_relations.model.csvfile import read_raw  # pandas, meanwhile
-
-        prefetched = {name: job.result() for name, job in loaded.items()}
-        if when_parsed is not None:
-            early.result()
-    return {name: read_raw(table, package.root, prefetched[name]) for name, table in package.tables.items()}
-
-
-def _frictionless_worker(package, engine: str):
-    """A second process that imports frictionless and checks the descriptor while
-    this one imports pandas and reads the tables; None when it would not pay:
-    frictionless is imported here already (a notebook, the tests), or the
-    data is too big for auto to pick frictionless."""
-    if engine not in ("auto", "frictionless", "both") or "frictionless" in sys.modules:
-        return None
-    if engine == "auto":
-        size = 0
-        for table in package.tables.values():
-            try:
-                size += Path(package.root, table.path).stat().st_size
-            except OSError:
-                pass  # reading will say so
-        if size > WORKER_MAX_BYTES:
-            return None
-    from dprk_relations.checks import frictionless_worker
-
-    return frictionless_worker.start(package.root)
+    return {name: read_raw(table, package.root) for name, table in package.tables.items()}
 
 
 def validate(package_dir=".", sources=None, engine: str = "auto", strict: bool = False) -> Report:
@@ -98,75 +48,26 @@ def check_package(package_dir=".", sources=None, engine: str = "auto", strict: b
     except PackageError as exc:
         report.add(exc.problems)
         return report.finish(), None, {}
-    worker = _frictionless_worker(package, engine)  # first: it overlaps with the imports below
-    try:
-        return _check(report, package, worker, sources, engine, strict)
-    finally:
-        if worker:
-            worker.cancel()  # a no-op once it has answered
-
-
-def _check(report, package, worker, sources, engine, strict):
-    from concurrent.futures import ThreadPoolExecutor
-
-    sent = []
-
-    def send_early(parsed):
-        """When every file is in canonical form, its cells are Arrow's: the worker gets
-        them now and checks them while this process is still importing pandas."""
-        from dprk_relations.checks import frictionless_engine
-
-        arrow_tables = {name: arrow for name, (_, arrow) in parsed.items()}
-        if any(a is None for a in arrow_tables.values()):
-            return  # the careful reader decides what is usable: sent after reading
-        if "frictionless" in pick_engines(engine, sum(a.num_rows for a in arrow_tables.values())):
-            worker.send(frictionless_engine.arrow_cells(package, arrow_tables))
-            sent.append(True)
-
-    raws = read_tables(package, send_early if worker else None)  # first: reading overlaps pandas' import
-    from dprk_relations.checks import evidence
-    from dprk_relations.checks import rules
+    engines = pick_engines(engine)
+    raws = read_tables(package)
+    from dprk_relations.checks import evidence, rules
     from dprk_relations.checks.typed import Typed
 
     report.add(rules.unknown_declarations(package.tables.values()))
     for raw in raws.values():
         report.add(raw.problems)
     rows = sum(len(r.frame) for r in raws.values() if r.usable)
-    engines = pick_engines(engine, rows)
-    if worker and "frictionless" in engines:
-        if not sent:
-            from dprk_relations.checks import frictionless_engine
-
-            worker.send(frictionless_engine.cells(raws))
-    elif worker:
-        worker.cancel()
     typed = {name: Typed(raw) for name, raw in raws.items() if raw.usable}
-    found = []
-    # The evidence search and the shared rules spend most of their time in numpy
-    # and Arrow, which release the GIL: they run beside the column checks.
-    # Reports keep their fixed order.
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        quoted = pool.submit(evidence.check, typed, sources, strict=strict)
-        ruled_f = pool.submit(rules.check, typed)
-        if "pandera" in engines:
-            from dprk_relations.checks import pandera_engine
-
-            found += pandera_engine.check(package, raws, typed)
-        if "fast" in engines:
-            from dprk_relations.checks import fast_engine
-
-            found += fast_engine.check(package, raws, typed)
-        problems, notices, ev_stats = quoted.result()
-        ruled = ruled_f.result()
-    found += ruled
     if "frictionless" in engines:
         from dprk_relations.checks import frictionless_engine
 
-        reference = worker.result() if worker else None
-        if reference is None:  # no worker, or it failed: the same check, in this process
-            reference = frictionless_engine.descriptor_problems(package) + frictionless_engine.check(package, raws)
-        report.add(reference)
-    report.add(found)
+        report.add(frictionless_engine.descriptor_problems(package) + frictionless_engine.check(package, raws))
+    if "pandera" in engines:
+        from dprk_relations.checks import pandera_engine
+
+        report.add(pandera_engine.check(package, raws, typed))
+    report.add(rules.check(typed))
+    problems, notices, ev_stats = evidence.check(typed, sources, strict=strict)
     report.add(problems)
     for name, raw in raws.items():
         if not raw.usable:
