@@ -18,9 +18,22 @@ import numpy as np
 import pandas as pd
 
 from dprk_relations.model.problems import problem
+from dprk_relations.checks.rules import declare
 from dprk_relations.checks.typed import Typed
 
 ENV_VAR = "DPRK_RELATIONS_SOURCES"
+
+# Declared in schemas like the rules of .rules; run here, where the source texts are.
+EVIDENCE = declare(
+    "evidence", "Evidence not in source",
+    "the evidence is not a verbatim passage of source {expected}. Closest passage: {detail}",
+    "Copy the passage from the source exactly (typographic quotes and apostrophes included).",
+    family="evidence", params={"field": "field", "?source": "field"},
+    describe=lambda d: f"`{d['field']}` is a verbatim passage of the text of the source in "
+                       f"`{d.get('source', 'source_id')}`, checked against that text's sha256.",
+    cross=lambda t, d, tables: ["the sources table has no field 'source_id'"]
+    if "sources" in tables and "source_id" not in tables["sources"].field_names else [])
+
 MAX_TEXT_BYTES = 50 * 1024 * 1024
 
 

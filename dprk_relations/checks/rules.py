@@ -9,15 +9,26 @@ Both engines run these same implementations.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 
 from dprk_relations.model import strings
 from dprk_relations.model import dates
 from dprk_relations.model.types import canonical_spelling
-from dprk_relations.model.problems import problem
-from dprk_relations.documents.safety import PLAIN_NUMBER
+from dprk_relations.model.problems import RULES, Problem, Rule, add_rule, problem
+from dprk_relations.model.types import PLAIN_NUMBER
 from dprk_relations.checks.typed import Typed
+
+
+def declare(slug: str, title: str, template: str, fix: str, *, params: dict, describe, check=None, cross=None,
+            family: str = "rule") -> Rule:
+    """A rule a schema can declare in "x-rules": everything about it in one object (its message
+    and fix, the keys a declaration gives, its wording in the codebook, its implementation,
+    and what it reads in other tables), entered in the catalogue every report uses."""
+    return add_rule(Rule(slug, family, title, template, fix, params=params, describe=describe, check=check,
+                         cross=cross))
 
 
 def _rows(mask: np.ndarray) -> np.ndarray:
@@ -106,6 +117,16 @@ def _date_order(t: Typed, decl: dict, tables: dict) -> list:
             for i in _rows(bad)]
 
 
+DATE_ORDER = declare(
+    "date-order", "End before start", "{detail}",
+    "Swap or correct the dates.",
+    params={"start": "field", "end": "field"},
+    describe=lambda d: f"`{d['start']}` is not after `{d['end']}`.",
+    cross=lambda t, d, tables: [f"{k!r} must name an integer, number or date field (EDTF intervals are checked on "
+                                f"their own)" for k in ("start", "end") if t.field(d[k]).type not in
+                                ("integer", "number", "date")],
+    check=_date_order)
+
 def _requires(t: Typed, decl: dict, tables: dict) -> list:
     f, g = decl["field"], decl["requires"]
     bad = ~t.cast(f).missing & t.cast(g).missing
@@ -113,6 +134,13 @@ def _requires(t: Typed, decl: dict, tables: dict) -> list:
                     detail=f"{f} is {t.frame.at[i, f]!r} but {g} is empty", expected=g)
             for i in _rows(bad)]
 
+
+REQUIRES = declare(
+    "requires", "Incomplete pair", "{detail}",
+    "Fill in {expected}, or leave both empty.",
+    params={"field": "field", "requires": "field"},
+    describe=lambda d: f"`{d['field']}` is filled only together with `{d['requires']}`.",
+    check=_requires)
 
 def _condition(t: Typed, decl: dict, key: str) -> np.ndarray:
     return strings.isin(t.frame[decl[key]], [str(v) for v in decl["in"]])
@@ -126,6 +154,13 @@ def _required_if(t: Typed, decl: dict, tables: dict) -> list:
             for i in _rows(bad)]
 
 
+REQUIRED_IF = declare(
+    "required-if", "Conditionally required", "{detail}",
+    "Fill in {expected}.",
+    params={"field": "field", "if": "field", "in": "list"},
+    describe=lambda d: f"`{d['field']}` is required when `{d['if']}` is {_in(d, 'in')}.",
+    check=_required_if)
+
 def _forbidden_unless(t: Typed, decl: dict, tables: dict) -> list:
     f, g = decl["field"], decl["unless"]
     allowed = ", ".join(map(str, decl["in"]))
@@ -134,6 +169,13 @@ def _forbidden_unless(t: Typed, decl: dict, tables: dict) -> list:
                     detail=f"{f} applies only when {g} is {allowed}, and {g} is {t.frame.at[i, g]!r}")
             for i in _rows(bad)]
 
+
+FORBIDDEN_UNLESS = declare(
+    "forbidden-unless", "Value not allowed here", "{detail}",
+    "Leave the cell empty.",
+    params={"field": "field", "unless": "field", "in": "list"},
+    describe=lambda d: f"`{d['field']}` stays empty unless `{d['unless']}` is {_in(d, 'in')}.",
+    check=_forbidden_unless)
 
 def _lookup(t: Typed, field: str, tables: dict, column: str) -> tuple[pd.Series, str] | None:
     """Values of ``column`` in the row each ``field`` value points to (by its foreign key)."""
@@ -165,6 +207,14 @@ def _actor_type(t: Typed, decl: dict, tables: dict) -> list:
             for i in _rows(bad)]
 
 
+ACTOR_TYPE = declare(
+    "actor-type", "Wrong kind of actor", "{detail}",
+    "Refer to an actor of type {expected}.",
+    params={"field": "field", "types": "strs", "?type_field": "str"},
+    describe=lambda d: f"`{d['field']}` refers to an actor of type {' or '.join(d['types'])}.",
+    cross=lambda t, d, tables: _lacks(fk_table(t, d["field"], tables), d.get("type_field", "actor_type")),
+    check=_actor_type)
+
 def _distinct(t: Typed, decl: dict, tables: dict) -> list:
     a, b = decl["fields"]
     bad = ~t.cast(a).missing & (t.frame[a] == t.frame[b]).to_numpy()
@@ -172,6 +222,13 @@ def _distinct(t: Typed, decl: dict, tables: dict) -> list:
                     detail=f"{a} and {b} are both {t.frame.at[i, b]!r}")
             for i in _rows(bad)]
 
+
+DISTINCT = declare(
+    "distinct", "Self-reference", "{detail}",
+    "The two columns must name different records.",
+    params={"fields": "pair"},
+    describe=lambda d: f"`{d['fields'][0]}` and `{d['fields'][1]}` name different records.",
+    check=_distinct)
 
 def _spans(values: pd.Series) -> pd.DataFrame:
     return dates.derive(values.where(values != "", None))
@@ -195,6 +252,14 @@ def _within_visit(t: Typed, decl: dict, tables: dict) -> list:
             for i in _rows(bad)]
 
 
+WITHIN_VISIT = declare(
+    "within-visit", "Statement outside its visit", "{detail}",
+    "Correct the statement's date or its visit_id.",
+    params={"field": "field", "visit": "field", "?target_field": "str"},
+    describe=lambda d: f"`{d['field']}` lies within the dates of the visit named in `{d['visit']}`.",
+    cross=lambda t, d, tables: _lacks(fk_table(t, d["visit"], tables), d.get("target_field", "date")),
+    check=_within_visit)
+
 def _citation_target(t: Typed, decl: dict, tables: dict) -> list:
     fields = decl["fields"]
     filled = np.vstack([~t.cast(f).missing for f in fields]).sum(axis=0)
@@ -205,6 +270,13 @@ def _citation_target(t: Typed, decl: dict, tables: dict) -> list:
                     expected=names)
             for i in _rows(filled != 1)]
 
+
+CITATION_TARGET = declare(
+    "citation-target", "Citation target", "{detail}",
+    "Fill in exactly one of {expected}.",
+    params={"fields": "fields"},
+    describe=lambda d: "Exactly one of " + ", ".join(f"`{f}`" for f in d["fields"]) + " is filled.",
+    check=_citation_target)
 
 def _uncited(t: Typed, decl: dict, tables: dict) -> list:
     out = []
@@ -220,6 +292,14 @@ def _uncited(t: Typed, decl: dict, tables: dict) -> list:
                         value=target.frame.at[i, key]) for i in _rows(bad)]
     return out
 
+
+UNCITED = declare(
+    "uncited", "Record without citation",
+    "no citation supports this record", "Add a row to raw/citations.csv that cites it.",
+    params={"fields": "fields"},
+    describe=lambda d: "Every record of the tables cited through " + ", ".join(f"`{f}`" for f in d["fields"])
+                         + " has at least one citation.",
+    check=_uncited)
 
 def _supports(t: Typed, decl: dict, tables: dict) -> list:
     f = decl["field"]
@@ -239,6 +319,13 @@ def _supports(t: Typed, decl: dict, tables: dict) -> list:
                                    detail=f"{', '.join(map(repr, unknown))} is not a field of {fk.resource}"))
     return out
 
+
+SUPPORTS = declare(
+    "supports", "Unknown supported field", "{detail}",
+    "List field names of the cited table, separated by spaces.",
+    params={"field": "field", "targets": "fields"},
+    describe=lambda d: f"`{d['field']}` names fields of the cited record's table.",
+    check=_supports)
 
 def _record_lookup(target: Typed, keys, columns: list[str]) -> dict:
     """{key: (row position, value of each column)} for the given keys only."""
@@ -308,6 +395,18 @@ def _dates_agree(t: Typed, decl: dict, tables: dict) -> list:
     return out
 
 
+DATES_AGREE = declare(
+    "dates-agree", "Sources disagree on a date", "{detail}",
+    "Check the sources; code the better-supported date and say in the coding note that the sources disagree.",
+    params={"field": "field", "targets": "map", "?note": "str"},
+    describe=lambda d: f"Where a source cited for a record gives a date (`{d['field']}`) with no day in "
+                             f"common with the coded date, the record's `{d.get('note', 'coding_note')}` says that "
+                             f"the sources disagree.",
+    cross=lambda t, d, tables: [f"{ref.name} has no primary key" for ref in (fk_table(t, own, tables)
+                                                                         for own in d["targets"])
+                                if ref is not None and not ref.primary_key],
+    check=_dates_agree)
+
 def _instrument_cited(t: Typed, decl: dict, tables: dict) -> list:
     """A sanction whose citations name an instrument must record it."""
     import re
@@ -337,6 +436,15 @@ def _instrument_cited(t: Typed, decl: dict, tables: dict) -> list:
                                       f"but {f} is {instrument!r}"))
     return out
 
+
+INSTRUMENT_CITED = declare(
+    "instrument-cited", "Instrument not recorded", "{detail}",
+    "Write the instrument the source names, e.g. 'UNSC Resolution 2397'.",
+    params={"field": "field", "pattern": "regex", "via": "str", "?citations": "str", "?evidence": "str"},
+    describe=lambda d: f"Where a citation of the record names a resolution, `{d['field']}` records it.",
+    cross=lambda t, d, tables: ([] if t.primary_key else [f"{t.name} has no primary key"]) + _lacks(
+        tables.get(d.get("citations", "citations")), d["via"], d.get("evidence", "evidence")),
+    check=_instrument_cited)
 
 def _fk_target(t: Typed, field: str, tables: dict):
     """The table that ``field`` points to by its foreign key, if loaded."""
@@ -381,6 +489,17 @@ def _office_held(t: Typed, decl: dict, tables: dict) -> list:
     return out
 
 
+OFFICE_HELD = declare(
+    "office-held", "Office not held at the date", "{detail}",
+    "Check who held the office at the record's date (raw/offices.csv): correct the person, the office, the "
+    "date, or leave the office empty if the record claims none.",
+    params={"field": "field", "person": "field", "date": "field"},
+    describe=lambda d: f"The office in `{d['field']}` belongs to `{d['person']}` and its tenure covers the "
+                             f"whole of `{d['date']}`.",
+    cross=lambda t, d, tables: [f"{d['field']!r} has no foreign key to the offices table"]
+    if fk_table(t, d["field"], tables) is None else _lacks(fk_table(t, d["field"], tables), "person_id", "date"),
+    check=_office_held)
+
 def _edtf_order(t: Typed, decl: dict, tables: dict) -> list:
     a, b = decl["start"], decl["end"]
     out = []
@@ -391,6 +510,13 @@ def _edtf_order(t: Typed, decl: dict, tables: dict) -> list:
                                detail=f"{b} {t.frame.at[i, b]!r} comes before {a} {t.frame.at[i, a]!r}"))
     return out
 
+
+EDTF_ORDER = declare(
+    "edtf-order", "Date before the one it follows", "{detail}",
+    "Correct the dates: the later event cannot come before the earlier one.",
+    params={"start": "field", "end": "field"},
+    describe=lambda d: f"`{d['end']}` does not come before `{d['start']}`.",
+    check=_edtf_order)
 
 def _list_foreign_key(t: Typed, decl: dict, tables: dict) -> list:
     f, resource, key = decl["field"], decl["resource"], decl["key"]
@@ -407,6 +533,15 @@ def _list_foreign_key(t: Typed, decl: dict, tables: dict) -> list:
                                detail=f"{', '.join(map(repr, unknown))} is not a {key} of {resource}"))
     return out
 
+
+LIST_FOREIGN_KEY = declare(
+    "list-foreign-key", "Unknown reference in a list", "{detail}",
+    "Use existing keys, separated by single spaces, or add the referenced record first.",
+    params={"field": "field", "resource": "str", "key": "str"},
+    describe=lambda d: f"Every id in `{d['field']}` is a `{d['key']}` of {d['resource']}.",
+    cross=lambda t, d, tables: [f"there is no table {d['resource']!r}"] if d["resource"] not in tables
+    else _lacks(tables[d["resource"]], d["key"]),
+    check=_list_foreign_key)
 
 def _first_visit(t: Typed, decl: dict, tables: dict) -> list:
     """A visit marked first has no coded visit of the same visitor to the same host before it."""
@@ -442,6 +577,17 @@ def _first_visit(t: Typed, decl: dict, tables: dict) -> list:
     return out
 
 
+FIRST_VISIT = declare(
+    "first-visit", "First visit contradicted", "{detail}",
+    "Mark only the visitor's earliest visit to that host as the first (true), or leave first_visit empty "
+    "where the sources do not say.",
+    params={"field": "field", "visitor": "field", "host": "field", "date": "field", "status": "field", "occurred": "strs", "?office": "field"},
+    describe=lambda d: f"A visit marked `{d['field']}` true has no other coded visit of the same "
+                             f"`{d['visitor']}` to the same `{d['host']}` before it, and no other marked first"
+                             + (f", among the visits with an office in `{d['office']}` and, apart, those without"
+                                if d.get("office") else "") + ".",
+    check=_first_visit)
+
 def _confidence_for_date(t: Typed, decl: dict, tables: dict) -> list:
     """An uncertain or approximate date, or an interval whose start or end the sources leave unknown, was
     reached by inference: not the top confidence. An open end (``/..``) is allowed: a tenure or a measure
@@ -466,35 +612,115 @@ def _confidence_for_date(t: Typed, decl: dict, tables: dict) -> list:
                                detail=f"{conf} is {t.frame.at[i, conf]!r} but {f} {value!r} is {' and '.join(why)}"))
     return out
 
-DECLARED = {
-    "date-order": _date_order,
-    "requires": _requires,
-    "required-if": _required_if,
-    "forbidden-unless": _forbidden_unless,
-    "actor-type": _actor_type,
-    "distinct": _distinct,
-    "within-visit": _within_visit,
-    "citation-target": _citation_target,
-    "uncited": _uncited,
-    "supports": _supports,
-    "dates-agree": _dates_agree,
-    "instrument-cited": _instrument_cited,
-    "office-held": _office_held,
-    "edtf-order": _edtf_order,
-    "list-foreign-key": _list_foreign_key,
-    "first-visit": _first_visit,
-    "confidence-for-date": _confidence_for_date,
-}
-# Declared in schemas but run by evidence.py, which needs the source texts.
-ELSEWHERE = {"evidence"}
+
+CONFIDENCE_FOR_DATE = declare(
+    "confidence-for-date", "Confidence too high for the date", "{detail}",
+    "A date that is uncertain, approximate, or has an open start or unknown end was inferred: lower the confidence "
+    "to {expected} or less and say in the coding note how the date was reached, or code the date the sources give.",
+    params={"field": "field", "confidence": "field", "max": "str"},
+    describe=lambda d: f"`{d['confidence']}` is at most {d['max']} when `{d['field']}` is uncertain, "
+                                     f"approximate, or an interval with an open start or an unknown end.",
+    check=_confidence_for_date)
 
 
-def unknown_declarations(tables) -> list:
-    """Declarations naming a rule that no code implements: a schema error."""
-    return [problem("descriptor", file=t.schema_path, column="x-rules",
-                    detail=f"unknown rule {decl.get('rule')!r} (known: {', '.join(sorted(DECLARED) + sorted(ELSEWHERE))})")
-            for t in tables for decl in t.rules
-            if decl.get("rule") not in DECLARED and decl.get("rule") not in ELSEWHERE]
+# -- declarations, checked before any rule reads one ---------------------------------
+
+def _is_str_list(v, min_len=0) -> bool:
+    return isinstance(v, list) and len(v) >= min_len and all(isinstance(x, str) and x for x in v)
+
+
+SCALAR = (str, int, float, bool)
+
+
+def _declaration_problems(decl: dict, fields: dict, shown: str) -> list[Problem]:
+    """One x-rules declaration: the keys its rule reads, of the right kind,
+    naming fields of the table (``fields``: name -> type)."""
+    out = []
+    rule = decl.get("rule")
+
+    def bad(key, detail):
+        out.append(problem("descriptor", file=shown, column="x-rules",
+                           detail=f"rule {rule!r}: {key!r} {detail}"))
+
+    if not isinstance(rule, str):
+        bad("rule", "must be the name of a rule")
+        return out
+    known = declared()
+    if rule not in known:
+        bad("rule", f"is not a known rule (known: {', '.join(sorted(known))})")
+        return out
+    for key, kind in known[rule].params.items():
+        optional = key.startswith("?")
+        key = key.lstrip("?")
+        if key not in decl:
+            if not optional:
+                bad(key, "is required")
+            continue
+        v = decl[key]
+        if kind == "field":
+            if not isinstance(v, str) or v not in fields:
+                bad(key, "must name a field of the table")
+        elif kind in ("fields", "pair"):
+            if not _is_str_list(v, 1) or any(x not in fields for x in v):
+                bad(key, "must be a list of fields of the table")
+            elif kind == "pair" and len(v) != 2:
+                bad(key, "must name exactly two fields")
+        elif kind == "str":
+            if not isinstance(v, str) or not v:
+                bad(key, "must be a non-empty string")
+        elif kind == "strs":
+            if not _is_str_list(v, 1):
+                bad(key, "must be a non-empty list of strings")
+        elif kind == "list":
+            if not isinstance(v, list) or not all(isinstance(x, SCALAR) for x in v):
+                bad(key, "must be a list of values")
+        elif kind == "map":
+            if not isinstance(v, dict) or not v or not all(
+                    isinstance(k, str) and k in fields and isinstance(x, str) and x for k, x in v.items()):
+                bad(key, "must map fields of the table to field names of the tables they point to")
+        elif kind == "regex":
+            try:
+                if not isinstance(v, str) or re.compile(v).groups < 1:
+                    bad(key, "must be a regular expression with a group")
+            except re.error as exc:
+                bad(key, f"does not compile: {exc}")
+    return out
+
+
+
+def declaration_problems(tables) -> list[Problem]:
+    """Every x-rules declaration of every table (``Table`` objects, by name): a known rule,
+    the keys it reads, of the right kind, naming fields of the table; then what it reads
+    in other tables. A declaration that fails here is never run."""
+    out = []
+    for t in tables.values():
+        shown = t.schema_path or "datapackage.json"
+        fields = {f.name: f.type for f in t.fields}
+        for decl in t.rules:
+            found = _declaration_problems(decl, fields, shown)
+            rule = declared().get(decl.get("rule"))
+            if not found and rule is not None and rule.cross is not None:
+                found = [problem("descriptor", file=shown, column="x-rules", detail=f"rule {rule.slug!r}: {detail}")
+                         for detail in rule.cross(t, decl, tables)]
+            out += found
+    return out
+
+
+def fk_table(t, field: str, tables: dict):
+    """The table a single-field foreign key of ``t`` points to (None when it has none)."""
+    fk = next((fk for fk in t.foreign_keys if fk.fields == (field,)), None)
+    return tables.get(fk.resource) if fk is not None else None
+
+
+def _lacks(table, *columns) -> list[str]:
+    return [f"{table.name} has no field {c!r}" for c in columns if table is not None and c not in table.field_names]
+
+def declared() -> dict[str, Rule]:
+    """Every rule a schema can declare, by slug (the evidence rule, which needs the
+    source texts, is declared and run in :mod:`.evidence`)."""
+    from dprk_relations.checks import evidence  # noqa: F401 - it declares its rule
+
+    return {slug: r for slug, r in RULES.items() if r.params is not None}
 
 
 def check(tables: dict[str, Typed]) -> list:
@@ -502,56 +728,22 @@ def check(tables: dict[str, Typed]) -> list:
     for t in tables.values():
         out += global_rules(t)
         for decl in t.table.rules:
-            fn = DECLARED.get(decl.get("rule"))
-            if fn is not None:
-                out += fn(t, decl, tables)
+            rule = RULES.get(decl.get("rule"))
+            if rule is not None and rule.check is not None:
+                out += rule.check(t, decl, tables)
     return out
 
-
-# -- the rules in words, for the codebook ------------------------------------------
 
 def _in(decl, key):
     return " or ".join(str(v) for v in decl["in"])
 
 
-DESCRIBE = {
-    "date-order": lambda d: f"`{d['start']}` is not after `{d['end']}`.",
-    "requires": lambda d: f"`{d['field']}` is filled only together with `{d['requires']}`.",
-    "required-if": lambda d: f"`{d['field']}` is required when `{d['if']}` is {_in(d, 'in')}.",
-    "forbidden-unless": lambda d: f"`{d['field']}` stays empty unless `{d['unless']}` is {_in(d, 'in')}.",
-    "actor-type": lambda d: f"`{d['field']}` refers to an actor of type {' or '.join(d['types'])}.",
-    "distinct": lambda d: f"`{d['fields'][0]}` and `{d['fields'][1]}` name different records.",
-    "within-visit": lambda d: f"`{d['field']}` lies within the dates of the visit named in `{d['visit']}`.",
-    "citation-target": lambda d: "Exactly one of " + ", ".join(f"`{f}`" for f in d["fields"]) + " is filled.",
-    "uncited": lambda d: "Every record of the tables cited through " + ", ".join(f"`{f}`" for f in d["fields"])
-                         + " has at least one citation.",
-    "supports": lambda d: f"`{d['field']}` names fields of the cited record's table.",
-    "dates-agree": lambda d: f"Where a source cited for a record gives a date (`{d['field']}`) with no day in "
-                             f"common with the coded date, the record's `{d.get('note', 'coding_note')}` says that "
-                             f"the sources disagree.",
-    "instrument-cited": lambda d: f"Where a citation of the record names a resolution, `{d['field']}` records it.",
-    "office-held": lambda d: f"The office in `{d['field']}` belongs to `{d['person']}` and its tenure covers the "
-                             f"whole of `{d['date']}`.",
-    "edtf-order": lambda d: f"`{d['end']}` does not come before `{d['start']}`.",
-    "list-foreign-key": lambda d: f"Every id in `{d['field']}` is a `{d['key']}` of {d['resource']}.",
-    "first-visit": lambda d: f"A visit marked `{d['field']}` true has no other coded visit of the same "
-                             f"`{d['visitor']}` to the same `{d['host']}` before it, and no other marked first"
-                             + (f", among the visits with an office in `{d['office']}` and, apart, those without"
-                                if d.get("office") else "") + ".",
-    "confidence-for-date": lambda d: f"`{d['confidence']}` is at most {d['max']} when `{d['field']}` is uncertain, "
-                                     f"approximate, or an interval with an open start or an unknown end.",
-    "evidence": lambda d: f"`{d['field']}` is a verbatim passage of the text of the source in "
-                          f"`{d.get('source', 'source_id')}`, checked against that text's sha256.",
-}
-GLOBAL_RULES = [
-    "Text never begins with =, +, -, @, a tab or a carriage return (a spreadsheet would run it as a formula).",
-    "No value has leading or trailing spaces.",
-    "Numbers, dates and booleans are written in one canonical spelling (1961, not +1961; 1961-01-01, not 1961-1-1).",
-    "Fields marked as EDTF hold valid EDTF dates whose intervals do not end before they start.",
-    "No cell holds a line break, so each record is one line of its CSV file.",
-]
+
+def global_rules_in_words() -> list[str]:
+    """The rules every table obeys, in words, for the codebook."""
+    return [r.codebook for r in RULES.values() if r.codebook]
 
 
 def describe(decl: dict) -> str:
     """One sentence saying what a declared rule requires."""
-    return DESCRIBE[decl["rule"]](decl)
+    return declared()[decl["rule"]].describe(decl)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from dprk_relations.checks.rules import GLOBAL_RULES, describe
+from dprk_relations.checks.rules import describe, global_rules_in_words
 from dprk_relations.documents.citation import citation_text
 from dprk_relations.documents.counts import counts_markdown
 
@@ -147,7 +147,7 @@ def codebook(descriptor: dict, tables: dict) -> str:
     lines += ["", "## Coding rules", ""]
     for item in descriptor.get("x-coding-rules", []):
         lines.append(f"- **{item['name']}.** {item['rule']}")
-    lines += ["", "Every table also satisfies these rules:", ""] + [f"- {r}" for r in GLOBAL_RULES]
+    lines += ["", "Every table also satisfies these rules:", ""] + [f"- {r}" for r in global_rules_in_words()]
     lines += ["", "## Coverage", ""]
     lines += [f"- {item}" for item in descriptor.get("x-coverage", [])]
     lines.append("")

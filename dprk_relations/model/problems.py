@@ -6,6 +6,7 @@ title, message and suggested fix are written once, here, and nowhere else.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
 
@@ -23,13 +24,26 @@ class Rule:
     template: str  # str.format() template over the problem's params
     fix: str
     form_only: bool = False  # `fmt` can repair it without touching values
+    # Rules a schema declares in "x-rules" (see dprk_relations.checks.rules.declare):
+    params: dict | None = None  # key -> kind of value the declaration gives ("?key": optional)
+    describe: Callable[[dict], str] | None = None  # the declaration in words, for the codebook
+    check: Callable | None = None  # (typed table, declaration, typed tables) -> problems
+    cross: Callable | None = None  # (table, declaration, tables) -> what it lacks in other tables
+    codebook: str = ""  # a rule every table obeys, in words, for the codebook
 
 
 RULES: dict[str, Rule] = {}
 
 
-def _rule(slug, family, title, template, fix, form_only=False):
-    RULES[slug] = Rule(slug, family, title, template, fix, form_only)
+def add_rule(rule: Rule) -> Rule:
+    if rule.slug in RULES:
+        raise ValueError(f"rule {rule.slug!r} is declared twice")
+    RULES[rule.slug] = rule
+    return rule
+
+
+def _rule(slug, family, title, template, fix, form_only=False, codebook=""):
+    add_rule(Rule(slug, family, title, template, fix, form_only, codebook=codebook))
 
 
 # -- descriptor: datapackage.json and schemas/*.json ------------------------
@@ -81,7 +95,8 @@ _rule("csv-syntax", "form", "CSV syntax error",
       "break is enclosed in double quotes, and a quote inside it is written twice (\"\").")
 _rule("line-break", "form", "Line break in a cell",
       "the cell contains a line break, so the record spans several lines",
-      "Keep each record on one line: replace the line break with a space.")
+      "Keep each record on one line: replace the line break with a space.",
+      codebook="No cell holds a line break, so each record is one line of its CSV file.")
 _rule("not-canonical", "form", "Not in canonical form", "{detail}",
       "Run `dprk-relations fmt` to rewrite the file in canonical form.", form_only=True)
 _rule("row-order", "form", "Rows out of key order",
@@ -119,56 +134,21 @@ _rule("foreign-key", "schema", "Unknown reference",
 
 # -- rules no Table Schema can state -----------------------------------------
 _rule("edtf", "rule", "Invalid EDTF date", "{value!r} is not a valid EDTF date: {detail}",
-      "Write an EDTF date: 2018-03-25, 1960-05, 1961/1964, 2018-03-25/2018-03-28, 1960?, 2011-12~, ../1960-05.")
-_rule("date-order", "rule", "End before start", "{detail}",
-      "Swap or correct the dates.")
-_rule("requires", "rule", "Incomplete pair", "{detail}",
-      "Fill in {expected}, or leave both empty.")
-_rule("required-if", "rule", "Conditionally required", "{detail}",
-      "Fill in {expected}.")
-_rule("forbidden-unless", "rule", "Value not allowed here", "{detail}",
-      "Leave the cell empty.")
-_rule("actor-type", "rule", "Wrong kind of actor", "{detail}",
-      "Refer to an actor of type {expected}.")
-_rule("distinct", "rule", "Self-reference", "{detail}",
-      "The two columns must name different records.")
-_rule("within-visit", "rule", "Statement outside its visit", "{detail}",
-      "Correct the statement's date or its visit_id.")
-_rule("uncited", "rule", "Record without citation",
-      "no citation supports this record", "Add a row to raw/citations.csv that cites it.")
-_rule("citation-target", "rule", "Citation target", "{detail}",
-      "Fill in exactly one of {expected}.")
-_rule("supports", "rule", "Unknown supported field", "{detail}",
-      "List field names of the cited table, separated by spaces.")
-_rule("dates-agree", "rule", "Sources disagree on a date", "{detail}",
-      "Check the sources; code the better-supported date and say in the coding note that the sources disagree.")
-_rule("instrument-cited", "rule", "Instrument not recorded", "{detail}",
-      "Write the instrument the source names, e.g. 'UNSC Resolution 2397'.")
-_rule("office-held", "rule", "Office not held at the date", "{detail}",
-      "Check who held the office at the record's date (raw/offices.csv): correct the person, the office, the "
-      "date, or leave the office empty if the record claims none.")
-_rule("edtf-order", "rule", "Date before the one it follows", "{detail}",
-      "Correct the dates: the later event cannot come before the earlier one.")
-_rule("list-foreign-key", "rule", "Unknown reference in a list", "{detail}",
-      "Use existing keys, separated by single spaces, or add the referenced record first.")
-_rule("first-visit", "rule", "First visit contradicted", "{detail}",
-      "Mark only the visitor's earliest visit to that host as the first (true), or leave first_visit empty "
-      "where the sources do not say.")
-_rule("confidence-for-date", "rule", "Confidence too high for the date", "{detail}",
-      "A date that is uncertain, approximate, or has an open start or unknown end was inferred: lower the confidence "
-      "to {expected} or less and say in the coding note how the date was reached, or code the date the sources give.")
+      "Write an EDTF date: 2018-03-25, 1960-05, 1961/1964, 2018-03-25/2018-03-28, 1960?, 2011-12~, ../1960-05.",
+      codebook="Fields marked as EDTF hold valid EDTF dates whose intervals do not end before they start.")
 _rule("formula", "rule", "Spreadsheet formula",
       "the text starts with {detail}, which a spreadsheet would run as a formula",
-      "Reword the text so that it does not begin with =, +, -, @, a tab or a carriage return.")
+      "Reword the text so that it does not begin with =, +, -, @, a tab or a carriage return.",
+      codebook="Text never begins with =, +, -, @, a tab or a carriage return (a spreadsheet would run it as a formula).")
 _rule("whitespace", "rule", "Stray whitespace",
-      "the value has {detail}", "Remove the spaces around the value.")
+      "the value has {detail}", "Remove the spaces around the value.",
+      codebook="No value has leading or trailing spaces.")
 _rule("canonical-value", "rule", "Non-canonical spelling", "{value!r} should be written {expected}",
-      "Write the value as shown.")
+      "Write the value as shown.",
+      codebook="Numbers, dates and booleans are written in one canonical spelling (1961, not +1961; 1961-01-01, not "
+               "1961-1-1).")
 
 # -- evidence ------------------------------------------------------------------
-_rule("evidence", "evidence", "Evidence not in source",
-      "the evidence is not a verbatim passage of source {expected}. Closest passage: {detail}",
-      "Copy the passage from the source exactly (typographic quotes and apostrophes included).")
 _rule("source-text-missing", "evidence", "Source text not found", "{detail}",
       "Put the text in a sources directory (--sources DIR or DPRK_RELATIONS_SOURCES).")
 _rule("source-text-changed", "evidence", "Source text differs", "{detail}",

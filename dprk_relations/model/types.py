@@ -11,6 +11,7 @@ distinct value, so cost follows distinct values, not rows.
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
@@ -23,6 +24,8 @@ from dprk_relations.model import strings
 
 from dprk_relations.model.package import Field
 
+# A number as a spreadsheet would read it, sign first: never a formula.
+PLAIN_NUMBER = re.compile(r"^[+-]?[0-9]+(\.[0-9]+)?([eE][+-]?[0-9]+)?$")
 _INT_FAST = r"^-?[0-9]{1,15}$"
 _NUM_FAST = r"^-?[0-9]{1,15}(?:\.[0-9]{1,15})?$"
 _EPOCH = date(1970, 1, 1).toordinal()

@@ -49,11 +49,14 @@ def check_package(package_dir=".", sources=None, engine: str = "auto", strict: b
         report.add(exc.problems)
         return report.finish(), None, {}
     engines = pick_engines(engine)
-    raws = read_tables(package)
     from dprk_relations.checks import evidence, rules
     from dprk_relations.checks.typed import Typed
 
-    report.add(rules.unknown_declarations(package.tables.values()))
+    declarations = rules.declaration_problems(package.tables)
+    if declarations:  # a rule cannot run on a declaration it cannot read
+        report.add(declarations)
+        return report.finish(), None, {}
+    raws = read_tables(package)
     for raw in raws.values():
         report.add(raw.problems)
     rows = sum(len(r.frame) for r in raws.values() if r.usable)
