@@ -115,6 +115,7 @@ def test_parquet_and_csv_hold_the_same_values(pkg):
         table = pq.read_table(result.path / f"data/{name}.parquet")
         assert table.column_names == list(csv_frame.columns)
         types = {f["name"]: f.get("type", "string") for f in res["schema"]["fields"]}
+        lists = {f["name"]: f["x-separator"] for f in res["schema"]["fields"] if f.get("x-separator")}
         for col in table.column_names:
             got = table.column(col).to_pylist()
             want = csv_frame[col].tolist()
@@ -127,6 +128,8 @@ def test_parquet_and_csv_hold_the_same_values(pkg):
                     assert ("true" if g else "false") == w
                 elif types[col] in ("integer", "number"):
                     assert float(g) == float(w)
+                elif col in lists:  # a list in Parquet, its items joined by the separator in CSV
+                    assert isinstance(g, list) and lists[col].join(g) == w, (name, col)
                 else:
                     assert g == w, (name, col)
 

@@ -28,15 +28,14 @@ def test_a_table_is_written_as_the_csv_module_writes_it(rows):
                       strings=cells, typed=cells)
     got = csv_bytes(rt).decode("utf-8")
     assert got.startswith(",".join(names) + "\n") and got.endswith("\n")
-    # A row of one empty cell is a blank line, which the csv module reads as no cells.
-    assert list(csv.reader(io.StringIO(got, newline=""))) == [names] + [list(r) if r != ("",) else [] for r in rows]
-    if len(names) > 1:  # the csv module quotes a lone empty cell; with more cells, byte for byte
-        # Row by row with the csv module's CRLF, whose CR and LF make it quote a cell holding either;
-        # each row's own line end is then swapped for the release's LF, so that a CR or LF inside a
-        # cell is never touched and every table compares byte for byte.
-        def line(row):
-            buf = io.StringIO(newline="")
-            csv.writer(buf).writerow(row)
-            return buf.getvalue()[:-2] + "\n"
+    assert list(csv.reader(io.StringIO(got, newline=""))) == [names] + [list(r) for r in rows]
+    # Byte for byte:
+    # Row by row with the csv module's CRLF, whose CR and LF make it quote a cell holding either;
+    # each row's own line end is then swapped for the release's LF, so that a CR or LF inside a
+    # cell is never touched and every table compares byte for byte.
+    def line(row):
+        buf = io.StringIO(newline="")
+        csv.writer(buf).writerow(row)
+        return buf.getvalue()[:-2] + "\n"
 
-        assert got == "".join(line(r) for r in [names, *rows])
+    assert got == "".join(line(r) for r in [names, *rows])

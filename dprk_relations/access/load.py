@@ -109,29 +109,17 @@ def _checked_bytes(root: Path, res: dict) -> bytes:
 
 
 def _typed(series: pd.Series, field: dict, missing: list) -> pd.Series:
-    """One column in the dtype its schema field asks for (from strings or Arrow values)."""
-    kind = field.get("type", "string")
-    enum = (field.get("constraints") or {}).get("enum")
+    """One column in the dtype its schema field asks for (from CSV strings or Parquet values)."""
+    from dprk_relations.model.types import field_type
+
     if series.dtype == object or pd.api.types.is_string_dtype(series.dtype):
-        series = series.astype(object).where(~series.astype(object).isin(missing), None)
-    if kind == "string" and enum:
-        dtype = pd.CategoricalDtype([str(v) for v in enum], ordered=bool(field.get("categoriesOrdered")))
-        return series.astype(object).where(series.notna(), None).astype(dtype)
-    if kind == "string":
-        return series.astype(object).where(series.notna(), None).astype("string")
-    if kind == "integer":
-        return pd.to_numeric(series).astype("Int64")
-    if kind == "number":
-        return pd.to_numeric(series).astype("Float64")
-    if kind == "boolean":
-        if series.map(lambda v: isinstance(v, str)).any():  # from CSV: the schema's spellings
-            truth = {v: True for v in field.get("trueValues", ["true"])}
-            truth.update({v: False for v in field.get("falseValues", ["false"])})
-            series = series.map(truth)
-        return series.astype("boolean")
-    if kind == "date":
-        return pd.to_datetime(series, format="%Y-%m-%d").astype("datetime64[s]")
-    raise LoadError(f"field {field.get('name')!r}: unknown type {kind!r}")
+        cells = series.astype(object)
+        series = cells.where(~cells.map(lambda v: isinstance(v, str) and v in missing), None)
+    try:
+        kind = field_type(field)
+    except ValueError as exc:
+        raise LoadError(str(exc)) from None
+    return kind.load(series, field)
 
 
 def _frame(root: Path, res: dict, parquet: dict | None) -> pd.DataFrame:

@@ -12,18 +12,16 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import math
 import zipfile
 from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from dprk_relations.model import strings
 
 from dprk_relations.model.csvfile import write_csv
+from dprk_relations.model.types import csv_cells, field_type
 from dprk_relations.stages.derive import ReleaseTable
 
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
@@ -48,31 +46,12 @@ def dumps_json(obj) -> bytes:
     return (json.dumps(obj, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
 
-def _fmt_number(x) -> str:
-    x = float(x)
-    if math.isfinite(x) and x.is_integer() and abs(x) < 1e15:
-        return str(int(x))
-    return repr(x)
-
-
 def _column_strings(rt: ReleaseTable, field: dict) -> pd.Series:
-    """One column as the strings its CSV cells hold ("" when missing)."""
+    """One column as the strings its CSV cells hold ("" when missing): raw columns as written."""
     name = field["name"]
     if name in rt.strings.columns:
         return rt.strings[name].astype(object).fillna("")
-    col = rt.typed[name]
-    kind = field.get("type", "string")
-    if kind == "date":
-        cells = pd.to_datetime(col).dt.strftime("%Y-%m-%d")
-    elif kind == "integer":
-        cells = col.astype("Int64").map(str, na_action="ignore")
-    elif kind == "number":
-        cells = col.astype("Float64").map(_fmt_number, na_action="ignore")
-    elif kind == "boolean":
-        cells = col.astype("boolean").map(lambda v: "true" if v else "false", na_action="ignore")
-    else:
-        cells = col.astype(object)
-    return cells.astype(object).where(col.notna(), "")
+    return csv_cells(rt.typed[name], field)
 
 
 def csv_bytes(rt: ReleaseTable) -> bytes:
@@ -81,34 +60,11 @@ def csv_bytes(rt: ReleaseTable) -> bytes:
     return write_csv(names, zip(*(_column_strings(rt, f).tolist() for f in rt.schema["fields"])))
 
 
-def _arrow_column(field: dict, col: pd.Series) -> tuple[pa.DataType, pa.Array]:
-    kind = field.get("type", "string")
-    enum = (field.get("constraints") or {}).get("enum")
-    mask = col.isna().to_numpy()
-    if kind == "string" and enum:
-        dictionary = pa.array([str(v) for v in enum], type=pa.string())
-        cells = strings.arrow(col.astype(strings.STRING)).combine_chunks()
-        indices = pc.cast(pc.index_in(cells, value_set=dictionary), pa.int32())
-        arr = pa.DictionaryArray.from_arrays(indices, dictionary, ordered=bool(field.get("categoriesOrdered")))
-        return arr.type, arr
-    if kind == "string":
-        return pa.string(), strings.arrow(col.astype(strings.STRING)).combine_chunks()
-    if kind == "integer":
-        return pa.int64(), pa.array(col.astype("Int64"), type=pa.int64())
-    if kind == "number":
-        return pa.float64(), pa.array(col.astype("Float64"), type=pa.float64())
-    if kind == "boolean":
-        return pa.bool_(), pa.array(col.astype("boolean"), type=pa.bool_())
-    if kind == "date":
-        days = pd.to_datetime(col).to_numpy(dtype="datetime64[D]")
-        return pa.date32(), pa.array(days, type=pa.date32(), mask=mask)
-    raise ValueError(f"no Arrow type for {kind!r}")
-
-
 def arrow_table(rt: ReleaseTable, version: str) -> pa.Table:
     arrays, fields = [], []
     for f in rt.schema["fields"]:
-        dtype, arr = _arrow_column(f, rt.typed[f["name"]])
+        kind = field_type(f)
+        dtype, arr = kind.arrow(f), kind.to_arrow(rt.typed[f["name"]], f)
         meta = {"description": f.get("description", "")}
         if f.get("x-derived-from"):
             meta["derived_from"] = " ".join(f["x-derived-from"])

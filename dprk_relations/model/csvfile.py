@@ -195,12 +195,19 @@ def sort_frame(table: Table, frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def write_csv(names: list[str], rows) -> bytes:
-    """The one CSV writer: UTF-8 without BOM, LF, minimal quoting, a final newline."""
+    """The one CSV writer: UTF-8 without BOM, LF, minimal quoting, a final newline.
+
+    The csv module quotes a cell holding a character of its line terminator: written
+    with CR LF, a cell holding either is quoted; each row's own CR LF is then cut to LF."""
     buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
-    writer.writerow(names)
-    writer.writerows(rows)
-    return buf.getvalue().encode("utf-8")
+    writer = csv.writer(buf, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
+    out = []
+    for row in (names, *rows):
+        writer.writerow(row)
+        out.append(buf.getvalue()[:-2])
+        buf.seek(0)
+        buf.truncate()
+    return ("\n".join(out) + "\n").encode("utf-8")
 
 
 def canonical_bytes(table: Table, frame: pd.DataFrame) -> bytes:

@@ -131,6 +131,8 @@ def field_problems(f: dict, shown: str) -> list[Problem]:
             bad(key, "must be true or false")
     if f.get("x-edtf") is True and ftype != "string":
         bad("x-edtf", "applies only to string fields")
+    if "x-separator" in f and (ftype != "string" or not isinstance(f["x-separator"], str) or not f["x-separator"]):
+        bad("x-separator", "must be a non-empty string, on a string field (its cells list values)")
     for key in ("trueValues", "falseValues"):
         if key in f and not _is_str_list(f[key], 1):
             bad(key, "must be a non-empty list of strings")

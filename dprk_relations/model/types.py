@@ -4,14 +4,20 @@ The rules follow frictionless 5 exactly, so that both engines agree on what
 is a type error: integers are ``int(cell.strip())``, numbers
 ``Decimal(cell.strip())``, dates ``strptime(cell, "%Y-%m-%d")``, booleans
 the schema's trueValues/falseValues, and a cell equal to one of the
-missingValues is missing. Common spellings take a vectorized path; anything
-else is decided by the same Python call frictionless makes, once per
-distinct value, so cost follows distinct values, not rows.
+missingValues is missing. Each distinct value is decided once, by the same
+Python call frictionless makes.
+
+:data:`TYPES` is the one table of what each Table Schema type is in every
+form a release takes: its pandas dtype when loaded, its Arrow type in
+Parquet, its spelling in CSV, and the readr column type the R loader uses.
 """
 
 from __future__ import annotations
 
+import math
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
@@ -26,8 +32,6 @@ from dprk_relations.model.package import Field
 
 # A number as a spreadsheet would read it, sign first: never a formula.
 PLAIN_NUMBER = re.compile(r"^[+-]?[0-9]+(\.[0-9]+)?([eE][+-]?[0-9]+)?$")
-_INT_FAST = r"^-?[0-9]{1,15}$"
-_NUM_FAST = r"^-?[0-9]{1,15}(?:\.[0-9]{1,15})?$"
 _EPOCH = date(1970, 1, 1).toordinal()
 
 
@@ -78,17 +82,8 @@ def _slow_date(v: str):
         return None
 
 
-def _fast_numbers(values: pd.Series, present: np.ndarray, pattern: str, slow_fn):
-    """Cells in the plain spelling convert in one Arrow cast; the rest go
-    through the Python call frictionless makes, once per distinct value."""
-    fast = present & strings.search(values, pattern)
-    order = np.full(len(values), np.nan)
-    if fast.any():
-        cells = pc.if_else(pa.array(fast), strings.cells(values), "0")
-        order[fast] = pc.cast(cells, pa.float64()).to_numpy(zero_copy_only=False)[fast]
-    ok_slow, slow_vals = strings.via_uniques(values, present & ~fast, slow_fn)
-    order[ok_slow] = slow_vals[ok_slow]
-    return fast | ok_slow, order
+def _numbers(values: pd.Series, present: np.ndarray, slow_fn):
+    return strings.via_uniques(values, present, slow_fn)
 
 
 def cast_field(field: Field, raw: pd.Series, missing_values=("",)) -> Cast:
@@ -115,12 +110,12 @@ def cast_field(field: Field, raw: pd.Series, missing_values=("",)) -> Cast:
         return Cast(typed, missing, present & ~ok)
     if kind in ("integer", "number"):
         if kind == "integer":
-            ok, order = _fast_numbers(values, present, _INT_FAST, _slow_int)
+            ok, order = _numbers(values, present, _slow_int)
             fits = ok & (np.abs(np.nan_to_num(order, nan=np.inf)) < 2**53)
             arr = pd.array(np.where(fits, order, 0).astype("int64"), dtype="Int64")
             arr[~fits] = pd.NA
         else:
-            ok, order = _fast_numbers(values, present, _NUM_FAST, _slow_number)
+            ok, order = _numbers(values, present, _slow_number)
             arr = pd.array(np.where(ok, order, 0.0), dtype="Float64")
             arr[~ok | np.isnan(order)] = pd.NA
         order = np.where(ok, order, np.nan)
@@ -160,3 +155,108 @@ def canonical_spelling(field: Field, value: str) -> str | None:
     except (ValueError, InvalidOperation):
         return None
     return want if want != value else None
+
+
+# -- the types of a release ----------------------------------------------------------
+
+
+def spell_number(x) -> str:
+    """A number as its CSV cell: whole numbers without a decimal point, others as Python spells them."""
+    x = float(x)
+    if math.isfinite(x) and x.is_integer() and abs(x) < 1e15:
+        return str(int(x))
+    return repr(x)
+
+
+def _days(col: pd.Series) -> np.ndarray:
+    return pd.to_datetime(col).to_numpy(dtype="datetime64[D]")
+
+
+def _levels(field: dict) -> list[str]:
+    return [str(v) for v in (field.get("constraints") or {}).get("enum", [])]
+
+
+def _from_strings(cells: pd.Series) -> pd.Series:
+    return cells.astype(object).where(cells.notna(), None)
+
+
+def _to_bool(cells: pd.Series, field: dict) -> pd.Series:
+    if cells.map(lambda v: isinstance(v, str)).any():  # from CSV: the schema's spellings
+        truth = {v: True for v in field.get("trueValues", ["true"])}
+        truth.update({v: False for v in field.get("falseValues", ["false"])})
+        cells = cells.map(truth)
+    return cells.astype("boolean")
+
+
+def _split(cells: pd.Series, field: dict) -> pd.Series:
+    sep = field["x-separator"]
+    return cells.map(lambda v: v if isinstance(v, list) else (v.split(sep) if isinstance(v, str) else
+                                                               (list(v) if v is not None else None)))
+
+
+@dataclass(frozen=True)
+class FieldType:
+    """One Table Schema type in every form a release takes."""
+
+    name: str
+    pandas: str  # the dtype load() gives the column
+    r_reader: str  # the readr column type datapackage/load.R reads the CSV with
+    arrow: Callable[[dict], pa.DataType]  # its type in Parquet, for a field (a schema dict)
+    to_arrow: Callable[[pd.Series, dict], pa.Array]  # a typed column -> its Parquet column
+    spell: Callable[[pd.Series, dict], pd.Series]  # a typed column (no missing values) -> its CSV cells
+    load: Callable[[pd.Series, dict], pd.Series]  # cells read back (CSV strings or Parquet values) -> typed
+
+
+TYPES: dict[str, FieldType] = {t.name: t for t in (
+    FieldType("string", "string", "readr::col_character()", lambda f: pa.string(),
+              lambda c, f: pa.array(_from_strings(c), type=pa.string()),
+              lambda c, f: c.astype(object), lambda c, f: _from_strings(c).astype("string")),
+    # A string field with categories (constraints.enum): ordered where the schema says so.
+    FieldType("category", "category", "readr::col_factor(", lambda f: pa.dictionary(pa.int32(), pa.string(),
+                                                                                      bool(f.get("categoriesOrdered"))),
+              lambda c, f: pa.DictionaryArray.from_arrays(
+                  pa.array([None if v is None else _levels(f).index(v) for v in _from_strings(c)], type=pa.int32()),
+                  pa.array(_levels(f), type=pa.string()), ordered=bool(f.get("categoriesOrdered"))),
+              lambda c, f: c.astype(object),
+              lambda c, f: _from_strings(c).astype(pd.CategoricalDtype(_levels(f), bool(f.get("categoriesOrdered"))))),
+    # A string field whose cells list values (x-separator): a list column in Parquet and in pandas.
+    FieldType("list", "object", "readr::col_character()", lambda f: pa.list_(pa.string()),
+              lambda c, f: pa.array(_split(_from_strings(c), f), type=pa.list_(pa.string())),
+              lambda c, f: c.map(lambda v: v if isinstance(v, str) else f["x-separator"].join(v)), _split),
+    FieldType("integer", "Int64", "readr::col_integer()", lambda f: pa.int64(),
+              lambda c, f: pa.array(c.astype("Int64"), type=pa.int64()),
+              lambda c, f: c.astype("Int64").map(str), lambda c, f: pd.to_numeric(c).astype("Int64")),
+    FieldType("number", "Float64", "readr::col_double()", lambda f: pa.float64(),
+              lambda c, f: pa.array(c.astype("Float64"), type=pa.float64()),
+              lambda c, f: c.astype("Float64").map(spell_number), lambda c, f: pd.to_numeric(c).astype("Float64")),
+    FieldType("boolean", "boolean", "readr::col_character()", lambda f: pa.bool_(),
+              lambda c, f: pa.array(c.astype("boolean"), type=pa.bool_()),
+              lambda c, f: c.astype("boolean").map(lambda v: "true" if v else "false"), _to_bool),
+    # Parquet keeps a calendar date (date32): DuckDB, polars and R see dates; pandas 3 reads
+    # them as datetime.date objects unless told otherwise (the release README says how).
+    FieldType("date", "datetime64[s]", "readr::col_date(", lambda f: pa.date32(),
+              lambda c, f: pa.array(_days(c), type=pa.date32(), mask=c.isna().to_numpy()),
+              lambda c, f: pd.to_datetime(c).dt.strftime("%Y-%m-%d"),
+              lambda c, f: pd.to_datetime(c, format="%Y-%m-%d").astype("datetime64[s]")),
+)}
+
+
+def field_type(field: dict) -> FieldType:
+    """The entry of :data:`TYPES` for a schema field (a dict)."""
+    kind = field.get("type", "string")
+    if kind == "string" and (field.get("constraints") or {}).get("enum"):
+        return TYPES["category"]
+    if kind == "string" and field.get("x-separator"):
+        return TYPES["list"]
+    if kind not in TYPES:
+        raise ValueError(f"field {field.get('name')!r}: unknown type {kind!r}")
+    return TYPES[kind]
+
+
+def csv_cells(col: pd.Series, field: dict) -> pd.Series:
+    """A typed column as the strings its CSV cells hold ("" when missing)."""
+    present = col.notna()
+    cells = pd.Series("", index=col.index, dtype=object)
+    if present.any():
+        cells[present] = field_type(field).spell(col[present], field).astype(object)
+    return cells
