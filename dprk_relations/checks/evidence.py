@@ -122,11 +122,12 @@ def check(tables: dict[str, Typed], given_dirs=None, strict: bool = False) -> tu
     by_hash, by_name = index_texts(dirs)
     texts: dict[str, str | None] = {}
     unchecked: dict[str, int] = {}
-    for sid in sframe.index:
-        row = sframe.loc[sid]
+    first_line = dict(zip(sources.frame["source_id"].tolist()[::-1], sources.lines[::-1]))
+    rows_of = {sid: row for sid, row in zip(sframe.index, sframe.to_dict("records"))}
+    for sid, row in rows_of.items():
         digest = str(row.get("sha256", "") or "")
         name = str(row.get("text_file", "") or "")
-        line = sources.lines[int(np.flatnonzero(sources.frame["source_id"].to_numpy() == sid)[0])]
+        line = first_line[sid]
         if not digest:
             texts[sid] = None
             continue
@@ -144,7 +145,7 @@ def check(tables: dict[str, Typed], given_dirs=None, strict: bool = False) -> tu
                                     value=digest, detail=(f"no file in {', '.join(map(str, dirs))} has the sha256 "
                                                           f"recorded for source {sid!r}" +
                                                           (f" (expected file {name})" if name else ""))))
-    unheld = {sid for sid in sframe.index if not str(sframe.loc[sid].get("sha256", "") or "")}
+    unheld = {sid for sid, row in rows_of.items() if not str(row.get("sha256", "") or "")}
     for t, decl in decls:
         field, src_field = decl["field"], decl.get("source", "source_id")
         present = ~t.cast(field).missing & ~t.cast(src_field).missing
@@ -176,7 +177,7 @@ def check(tables: dict[str, Typed], given_dirs=None, strict: bool = False) -> tu
     # but was not found is named, source by source: that one a maintainer can act on.
     unheld_sources = {}
     for sid, n in sorted(unchecked.items()):
-        if sid in texts and not str(sframe.loc[sid].get("sha256", "") or ""):
+        if sid in unheld:
             unheld_sources[sid] = n
         else:
             notices.append(f"evidence NOT checked for {n} quote{'s' if n != 1 else ''} of source {sid!r}: "
