@@ -125,7 +125,7 @@ def cache_dir() -> Path:
 
 
 def _error(message: str):
-    from dprk_relations.access.load import LoadError
+    from dprk_relations.access.errors import LoadError
 
     return LoadError(message)
 

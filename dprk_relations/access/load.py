@@ -28,11 +28,9 @@ from pathlib import Path
 import pandas as pd
 from pyarrow import ArrowException
 
+from dprk_relations.access.errors import LoadError
+
 VERSION = re.compile(r"^\d+\.\d+\.\d+$")
-
-
-class LoadError(Exception):
-    """The release cannot be loaded; the message says which file and why."""
 
 
 class Tables(dict):

@@ -17,8 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from dprk_relations.model.problems import problem
-from dprk_relations.checks.rules import declare
+from dprk_relations.model.problems import declare, problem
 from dprk_relations.checks.typed import Typed
 
 ENV_VAR = "DPRK_RELATIONS_SOURCES"

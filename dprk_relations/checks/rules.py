@@ -17,18 +17,10 @@ import pandas as pd
 from dprk_relations.model import strings
 from dprk_relations.model import dates
 from dprk_relations.model.types import canonical_spelling
-from dprk_relations.model.problems import RULES, Problem, Rule, add_rule, problem
+from dprk_relations.model.problems import RULES, Problem, Rule, declare, problem
 from dprk_relations.model.types import PLAIN_NUMBER
 from dprk_relations.checks.typed import Typed
 
-
-def declare(slug: str, title: str, template: str, fix: str, *, params: dict, describe, check=None, cross=None,
-            family: str = "rule") -> Rule:
-    """A rule a schema can declare in "x-rules": everything about it in one object (its message
-    and fix, the keys a declaration gives, its wording in the codebook, its implementation,
-    and what it reads in other tables), entered in the catalogue every report uses."""
-    return add_rule(Rule(slug, family, title, template, fix, params=params, describe=describe, check=check,
-                         cross=cross))
 
 
 def _rows(mask: np.ndarray) -> np.ndarray:

@@ -8,14 +8,14 @@ import json
 DATASET = "dprk-relations"
 
 
-def _authors(meta: dict) -> list[str]:
+def author_names(meta: dict) -> list[str]:
     return [c.get("title", "") for c in meta.get("contributors", []) if "creator" in c.get("roles", ["creator"])] \
         or ["DPRK Relations Dataset maintainers"]
 
 
 def citation_text(meta: dict) -> str:
     year = (meta.get("created") or "")[:4]
-    authors = "; ".join(_authors(meta))
+    authors = "; ".join(author_names(meta))
     when = f" ({year})" if year else ""
     return f"{authors}{when}. {meta.get('title', DATASET)}. Version {meta.get('version', '')}. " \
            f"Dataset, {meta.get('licenses', [{}])[0].get('name', '')}."
@@ -37,7 +37,7 @@ def citation_cff(meta: dict) -> str:
     if lic:
         lines.append(f"license: {q(lic)}")
     lines.append("authors:")
-    lines += [f"  - name: {q(a)}" for a in _authors(meta)]
+    lines += [f"  - name: {q(a)}" for a in author_names(meta)]
     if meta.get("description"):
         lines.append(f"abstract: {q(meta['description'])}")
     if meta.get("keywords"):
@@ -59,7 +59,7 @@ def zenodo_json(meta: dict) -> str:
 
     Only what datapackage.json says: no homepage, affiliation or ORCID is made up.
     The licence is Zenodo's identifier for it (the SPDX id in lower case)."""
-    creators = _authors(meta)
+    creators = author_names(meta)
     record: dict = {
         "upload_type": "dataset",
         "title": meta.get("title", DATASET),

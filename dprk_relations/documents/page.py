@@ -30,7 +30,7 @@ from urllib.parse import quote
 
 import numpy as np
 
-from dprk_relations.documents.citation import DATASET, _authors, citation_text
+from dprk_relations.documents.citation import DATASET, author_names, citation_text
 from dprk_relations.documents.files import sha256_hex
 
 PREVIEW_ROWS = 1000  # rows of each table in the page; the files hold the rest
@@ -130,7 +130,7 @@ def _masthead(meta: dict, previews: list[dict], nav: str) -> str:
         rows = sum(p["total"] for p in previews)
         facts.append(f"<span>{len(previews)} tables, {rows:,} rows</span>")
     keywords = "".join(f"<li>{_e(k)}</li>" for k in meta.get("keywords", []))
-    authors = "; ".join(_authors(meta))
+    authors = "; ".join(author_names(meta))
     return f"""<header class="masthead">
 <div class="wrap">
 <p class="eyebrow">Research dataset · {_e(meta.get('name') or DATASET)}</p>
@@ -165,7 +165,7 @@ def _bibtex(meta: dict) -> str:
     version = str(meta.get("version", ""))
     key = re.sub(r"[^A-Za-z0-9]+", "_", f"{meta.get('name') or DATASET}_{version}").strip("_")
     fields = [
-        ("author", " and ".join("{" + _bib(a) + "}" for a in _authors(meta))),
+        ("author", " and ".join("{" + _bib(a) + "}" for a in author_names(meta))),
         ("title", "{" + _bib(str(meta.get("title") or DATASET)) + "}"),
     ]
     if meta.get("created"):

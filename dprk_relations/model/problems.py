@@ -42,6 +42,15 @@ def add_rule(rule: Rule) -> Rule:
     return rule
 
 
+def declare(slug: str, title: str, template: str, fix: str, *, params: dict, describe, check=None, cross=None,
+            family: str = "rule") -> Rule:
+    """A rule a schema can declare in "x-rules": everything about it in one object (its message
+    and fix, the keys a declaration gives, its wording in the codebook, its implementation,
+    and what it reads in other tables), entered in the catalogue every report uses."""
+    return add_rule(Rule(slug, family, title, template, fix, params=params, describe=describe, check=check,
+                         cross=cross))
+
+
 def _rule(slug, family, title, template, fix, form_only=False, codebook=""):
     add_rule(Rule(slug, family, title, template, fix, form_only, codebook=codebook))
 

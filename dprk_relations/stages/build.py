@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from dprk_relations.checks.report import Report
+from dprk_relations.stages.derive import release_tables
 
 UNRELEASED = "unreleased"
 LOCK = ".lock"
@@ -39,17 +40,6 @@ class BuildResult:
     @property
     def ok(self) -> bool:
         return self.status != "invalid"
-
-
-def release_tables(package_dir, sources=None, engine="auto", strict=False):
-    """(package, release tables, report) from raw data; package is None when invalid."""
-    from dprk_relations.stages.derive import derive
-    from dprk_relations.stages.validate import check_package
-
-    report, package, typed = check_package(package_dir, sources=sources, engine=engine, strict=strict)
-    if not report.valid:
-        return None, {}, report
-    return package, derive(package, typed), report
 
 
 def release_contents(package, tables, version: str, created: str | None, changelog: str) -> dict[str, bytes]:

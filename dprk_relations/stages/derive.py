@@ -212,3 +212,14 @@ def derive(package: Package, typed_tables: dict) -> dict[str, ReleaseTable]:
         aid.loc[usd.isna(), "amount_usd"] = pd.NA
         aid["amount_usd_rate_id"] = pd.Series(rate_ids, dtype="string")
     return out
+
+
+def release_tables(package_dir, sources=None, engine="auto", strict=False):
+    """(package, release tables, report) from raw data: validated, then derived;
+    package is None when the raw data is invalid."""
+    from dprk_relations.stages.validate import check_package
+
+    report, package, typed = check_package(package_dir, sources=sources, engine=engine, strict=strict)
+    if not report.valid:
+        return None, {}, report
+    return package, derive(package, typed), report

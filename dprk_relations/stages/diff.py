@@ -213,7 +213,7 @@ def _code(v: str) -> str:
 # -- reading a side ------------------------------------------------------------
 
 
-def _read_csv_rows(data: bytes, schema: dict) -> dict:
+def read_csv_rows(data: bytes, schema: dict) -> dict:
     pk = schema.get("primaryKey") or []
     pk = [pk] if isinstance(pk, str) else list(pk)
     reader = csv.DictReader(io.StringIO(data.decode("utf-8"), newline=""))
@@ -240,24 +240,29 @@ def snapshot_release(root: Path, label: str | None = None) -> Snapshot:
         if path is None:
             raise DiffError(f"{root}: resource {res.get('name')!r} path {why}")
         schemas[res["name"]] = res["schema"]
-        rows[res["name"]] = _read_csv_rows(path.read_bytes(), res["schema"])
+        rows[res["name"]] = read_csv_rows(path.read_bytes(), res["schema"])
     meta = {k: v for k, v in desc.items() if k not in _META_SKIP}
     return Snapshot(label or str(root), str(desc.get("version", "")), meta, schemas, rows)
 
 
 def snapshot_raw(package_dir: Path, sources=None, label: str | None = None) -> Snapshot:
     """The release a build would make from raw data, without writing it."""
-    from dprk_relations.stages.build import release_tables
-    from dprk_relations.documents.files import csv_bytes
+    from dprk_relations.stages.derive import release_tables
 
     package, tables, report = release_tables(package_dir, sources=sources)
     if package is None:
         raise DiffError(f"{package_dir}: the raw data is not valid; run `dprk-relations validate` "
                         f"({len(report.errors)} errors)")
-    schemas = {n: rt.schema for n, rt in tables.items()}
-    rows = {n: _read_csv_rows(csv_bytes(rt), rt.schema) for n, rt in tables.items()}
+    return snapshot_tables(package, tables, label or f"{package_dir} (raw)")
+
+
+def snapshot_tables(package, tables, label: str) -> Snapshot:
+    """The release that the release tables of ``package`` make, as :func:`compare` reads a side."""
+    from dprk_relations.documents.files import csv_bytes
+
     meta = {k: v for k, v in package.descriptor.items() if k not in _META_SKIP}
-    return Snapshot(label or f"{package_dir} (raw)", package.version, meta, schemas, rows)
+    return Snapshot(label, package.version, meta, {n: rt.schema for n, rt in tables.items()},
+                    {n: read_csv_rows(csv_bytes(rt), rt.schema) for n, rt in tables.items()})
 
 
 def snapshot(path, sources=None) -> Snapshot:

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date as Date
 from pathlib import Path
 
-from dprk_relations.stages.diff import BUMPS, Diff, Snapshot, compare, snapshot_release
+from dprk_relations.stages.diff import BUMPS, Diff, Snapshot, compare, snapshot_release, snapshot_tables
 
 VERSION = re.compile(r"^(\d+)\.(\d+)\.(\d+)$")
 FIRST_VERSION = "1.0.0"
@@ -57,15 +57,6 @@ def bumped(version: str, bump: str) -> str:
     if bump == "minor":
         return f"{major}.{minor + 1}.0"
     return f"{major}.{minor}.{patch + 1}"
-
-
-def snapshot_tables(package, tables, label: str) -> Snapshot:
-    from dprk_relations.stages.diff import _read_csv_rows
-    from dprk_relations.documents.files import csv_bytes
-
-    meta = {k: v for k, v in package.descriptor.items() if k not in ("resources", "version", "created")}
-    return Snapshot(label, package.version, meta, {n: rt.schema for n, rt in tables.items()},
-                    {n: _read_csv_rows(csv_bytes(rt), rt.schema) for n, rt in tables.items()})
 
 
 def _first_entry(version: str, day: str, tables) -> str:
