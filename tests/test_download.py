@@ -168,7 +168,7 @@ def test_the_registry_ships_with_the_python_package():
     import tomllib
 
     package_data = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]
-    assert "registry.json" in package_data["dprk_relations"]  # the wheel test checks the built wheel holds it
+    assert "registry.json" in package_data["dprk_relations.data"]  # the wheel test checks the built wheel holds it
     assert registry.PATH == REPO / "datapackage" / "registry.json"
 
 
@@ -364,9 +364,11 @@ def test_a_version_may_name_its_own_address_and_the_environment_overrides_it(mir
 
 
 def installed_copy(tmp_path) -> Path:
-    """The package as pip installs it: the modules and registry.json, no build/ beside them."""
+    """The package laid out as the wheel installs it (tests/test_packaging.py installs the wheel
+    itself): the modules, and datapackage/ as dprk_relations/data/; no build/ beside them."""
     site = tmp_path / "site"
     shutil.copytree(REPO / "dprk_relations", site / "dprk_relations", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(REPO / "datapackage", site / "dprk_relations" / "data")
     return site
 
 
