@@ -67,10 +67,15 @@ def release_contents(package, tables, version: str, created: str | None, changel
     # The writer's own last check: raises UnsafeCell before anything is written.
     check_release_csvs({p: b for p, b in files.items() if p.endswith(".csv")}, {n: rt.schema for n, rt in tables.items()})
     desc = rf.descriptor(package.descriptor, tables, files, version, created)
+    pq_desc = rf.descriptor(package.descriptor, tables, files, version, created, parquet=True)
     files["datapackage.json"] = rf.dumps_json(desc)
+    files[rf.PARQUET_DESCRIPTOR] = rf.dumps_json(pq_desc)
     files["CITATION.cff"] = citation.citation_cff(desc).encode("utf-8")
     files["CHANGELOG.md"] = changelog.encode("utf-8")
-    files.update(documents(desc, tables, files))
+    # The codebook and the page describe every data file, Parquet included: they get the one
+    # descriptor they were written for, both descriptors' resources under distinct names.
+    both = desc["resources"] + [{**r, "name": f"{r['name']}-parquet"} for r in pq_desc["resources"]]
+    files.update(documents({**desc, "resources": both}, tables, files))
     extra = sorted(p for p in files if not p.startswith("data/")) + ["SHA256SUMS", f"{top}.zip"]
     files["README.md"] = citation.release_readme(desc, tables, [p for p in extra if p != "README.md"]).encode("utf-8")
     files["SHA256SUMS"] = rf.sha256sums(files)
