@@ -92,6 +92,13 @@ def verify_dir(root: Path, label: str | None = None) -> VerifyResult:
             if digest is None:
                 result.failures.append((str(res.get("path")), f"{listed_in}: no sha256 hash"))
             _check_file(root, res.get("path"), digest, res.get("bytes"), result, listed_in)
+    # A data file no descriptor lists would escape the size checks and the loaders: a Parquet
+    # file whose datapackage-parquet.json went missing along with its SHA256SUMS line, say.
+    listed_paths = {res.get("path") for _, listed in described for res in listed if isinstance(res, dict)}
+    for path in sorted((root / "data").rglob("*")) if (root / "data").is_dir() else []:
+        rel = path.relative_to(root).as_posix()
+        if path.is_file() and not path.is_symlink() and rel not in listed_paths:
+            result.failures.append((rel, f"listed in neither datapackage.json nor {PARQUET_DESCRIPTOR}"))
     sums = root / "SHA256SUMS"
     listed = set()
     if sums.is_file() and not sums.is_symlink():
