@@ -239,7 +239,7 @@ package <- read_package("datapackage.json")
 frictionless reads every integer column as double and every category as
 an unordered factor (levels in the schema's order, but not ordered where the
 schema says `categoriesOrdered`); dates are `Date`. `resource_names(package)`
-lists the tables. It reads the CSV files: the Parquet files are in
+(`resources(package)` in frictionless 1.2.1 and earlier) lists the tables. It reads the CSV files: the Parquet files are in
 `datapackage-parquet.json`, which it does not need.
 
 ### DuckDB and polars
