@@ -1,6 +1,9 @@
 # Load a dprk-relations release into R: a named list of tibbles, one per table.
+# Every release carries this file beside its datapackage.json; in the
+# repository it is datapackage/load.R.
 #
-#   source("scripts/load.R")
+#   source("load.R")
+#   rel <- load_dprk_relations(".")                  # the release folder
 #   rel <- load_dprk_relations("build/0.1.0")        # release directory
 #   rel <- load_dprk_relations("dprk-relations-0.1.0.zip")
 #   rel$visits; attr(rel$visits$confidence, "description")
@@ -35,7 +38,8 @@
 #   rel <- download_dprk_relations("1.0.0")            # or "latest"
 #
 # looks the version up in the registry of published versions
-# (datapackage/registry.json beside this script's folder, or `registry =`),
+# (datapackage/registry.json in the repository, or `registry =`: a release
+# folder does not hold the registry),
 # fetches its archive with download.file() into `dest` (default: the per-user
 # cache, $DPRK_RELATIONS_CACHE or tools::R_user_dir("dprk-relations", "cache"))
 # unless a good copy is there already, checks its size and sha256 against
@@ -45,7 +49,7 @@
 # `base_url =`) overrides. Needs the digest package as well.
 #
 # Command line (used by the tests):
-#   Rscript scripts/load.R summary <release dir | datapackage.json | zip> <out.json>
+#   Rscript load.R summary <release dir | datapackage.json | zip> <out.json>
 # writes every table's shape, column classes, levels and all values as JSON.
 
 load_dprk_relations <- local({
@@ -409,7 +413,7 @@ if (sys.nframe() == 0L && !interactive()) {
   local({
     args <- commandArgs(trailingOnly = TRUE)
     if (length(args) != 3 || args[1] != "summary") {
-      message("usage: Rscript scripts/load.R summary <release dir | datapackage.json | zip> <out.json>")
+      message("usage: Rscript load.R summary <release dir | datapackage.json | zip> <out.json>")
       quit(status = 2)
     }
     rel <- tryCatch(load_dprk_relations(args[2]), error = function(e) {

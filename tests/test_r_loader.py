@@ -61,8 +61,10 @@ def csv_tables(release_dir: Path) -> list[dict]:
 
 
 def parquet_path(release_dir: Path, name: str) -> Path:
-    desc = json.loads((release_dir / "datapackage.json").read_text(encoding="utf-8"))
-    (res,) = [r for r in desc["resources"] if r["name"] == f"{name}-parquet"]
+    # The Parquet files have their own descriptor, under their tables' names, since
+    # datapackage.json lists only what rOpenSci's frictionless can read (CSV tables).
+    desc = json.loads((release_dir / "datapackage-parquet.json").read_text(encoding="utf-8"))
+    (res,) = [r for r in desc["resources"] if r["name"] == name]
     assert res["format"] == "parquet"
     return release_dir / res["path"]
 

@@ -3,6 +3,7 @@
 import io
 import json
 import os
+import re
 import shutil
 import zipfile
 
@@ -123,3 +124,62 @@ def test_a_damaged_parquet_page_behind_an_intact_footer_is_found(release_dir, tm
     (root / "SHA256SUMS").write_text("".join(sums), encoding="utf-8")
     result = verify(root)
     assert not result.ok and any(f == rel for f, _ in result.failures), result.to_text()
+
+
+def _resum(root):
+    """SHA256SUMS made to match whatever the files now hold, as a careful tamperer would."""
+    import hashlib
+
+    (root / "SHA256SUMS").write_text("".join(
+        f"{hashlib.sha256(p.read_bytes()).hexdigest()}  {p.relative_to(root).as_posix()}\n"
+        for p in sorted(root.rglob("*")) if p.is_file() and p.name != "SHA256SUMS"), encoding="utf-8")
+
+
+@pytest.mark.parametrize("damage,message", [
+    (lambda data: data[:-1] + bytes([data[-1] ^ 1]), r"datapackage-parquet.json: sha256 [0-9a-f]{64}, expected"),
+    (lambda data: data + b"\0", r"datapackage-parquet.json: \d+ bytes, expected \d+"),
+], ids=["hash", "size"])
+def test_parquet_files_are_sized_and_hashed_by_their_own_descriptor(release_dir, tmp_path, damage, message):
+    # SHA256SUMS agrees with the damaged file: only datapackage-parquet.json can tell.
+    root = tmp_path / "r"
+    shutil.copytree(release_dir, root)
+    next(root.glob("*.zip")).unlink()
+    path = root / "data" / "aid.parquet"
+    path.write_bytes(damage(path.read_bytes()))
+    _resum(root)
+    result = verify(root)
+    assert not result.ok
+    assert any(f == "data/aid.parquet" and re.match(message, m) for f, m in result.failures), result.failures
+
+
+def test_a_parquet_file_in_no_descriptor_fails(release_dir, tmp_path):
+    # Drop the Parquet descriptor and its checksum line: the Parquet files would go unsized and unread.
+    root = tmp_path / "r"
+    shutil.copytree(release_dir, root)
+    next(root.glob("*.zip")).unlink()
+    (root / "datapackage-parquet.json").unlink()
+    _resum(root)
+    result = verify(root)
+    assert not result.ok
+    missing = {f for f, m in result.failures if "listed in neither" in m}
+    assert missing == {f"data/{p.name}" for p in (root / "data").glob("*.parquet")}, result.failures
+
+
+def test_the_parquet_descriptor_must_be_a_descriptor(release_dir, tmp_path):
+    root = tmp_path / "r"
+    shutil.copytree(release_dir, root)
+    next(root.glob("*.zip")).unlink()
+    (root / "datapackage-parquet.json").write_text('{"resources": "data/"}', encoding="utf-8")
+    _resum(root)
+    result = verify(root)
+    assert ("datapackage-parquet.json", "not a valid descriptor: it needs a list of resources") in result.failures
+
+
+def test_the_published_releases_still_verify(repo):
+    # Up to 2.0.0 the Parquet files were resources of datapackage.json: still read and checked.
+    published = sorted(p for p in (repo / "build").iterdir() if p.is_dir() and p.name[0].isdigit())
+    assert published
+    for path in published:
+        result = verify(path)
+        assert result.ok, result.to_text()
+        assert {f"data/{p.name}" for p in (path / "data").glob("*.parquet")} <= set(result.checked)

@@ -154,6 +154,25 @@ def _frame(root: Path, res: dict, parquet: dict | None) -> pd.DataFrame:
     return frame
 
 
+PARQUET_DESCRIPTOR = "datapackage-parquet.json"
+
+
+def _parquet_descriptor_resources(root: Path) -> list:
+    """The resources of datapackage-parquet.json, the Parquet files' own descriptor
+    (apart, so that datapackage.json holds only tables rOpenSci's frictionless reads)."""
+    path = root / PARQUET_DESCRIPTOR
+    if not path.exists():
+        return []
+    try:
+        desc = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise LoadError(f"{PARQUET_DESCRIPTOR}: not a readable descriptor ({exc})") from None
+    resources = desc.get("resources") if isinstance(desc, dict) else None
+    if not isinstance(resources, list) or not all(isinstance(r, dict) for r in resources):
+        raise LoadError(f"{PARQUET_DESCRIPTOR}: not a descriptor: it needs a list of resources")
+    return resources
+
+
 def _load_dir(root: Path, prefer: str) -> Tables:
     from dprk_relations.model.package import PackageError, load_package
 
@@ -166,9 +185,12 @@ def _load_dir(root: Path, prefer: str) -> Tables:
     except (OSError, ValueError) as exc:
         raise LoadError(f"{root}: not a release (cannot read datapackage.json: {exc})") from None
     resources = desc["resources"]
-    for res in resources:  # a release is whole or refused: every file, not only those read
+    listed = resources + _parquet_descriptor_resources(root)
+    for res in listed:  # a release is whole or refused: every file, not only those read
         _checked_bytes(root, res)
-    parquets = {r["name"].removesuffix("-parquet"): r for r in resources
+    # Up to 2.0.0 the Parquet files were "<table>-parquet" resources of datapackage.json;
+    # since, datapackage-parquet.json lists them under their tables' names.
+    parquets = {r["name"].removesuffix("-parquet"): r for r in listed
                 if isinstance(r, dict) and isinstance(r.get("name"), str) and r.get("format") == "parquet"}
     tables = Tables()
     tables.descriptor = desc

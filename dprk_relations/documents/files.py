@@ -26,8 +26,13 @@ from dprk_relations.stages.derive import ReleaseTable
 
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 PARQUET_MEDIATYPE = "application/vnd.apache.parquet"
-TOP_KEYS = ("$schema", "name", "id", "title", "description", "version", "created", "homepage", "keywords",
-            "licenses", "contributors", "sources", "x-coding-rules", "x-coverage")
+# x-repository: where the code and raw files live (Data Package has no key for it); with
+# homepage, carried into the release README and CITATION.cff once the maintainers set it.
+TOP_KEYS = ("$schema", "name", "id", "title", "description", "version", "created", "homepage", "x-repository",
+            "keywords", "licenses", "contributors", "sources", "x-coding-rules", "x-coverage")
+PARQUET_DESCRIPTOR = "datapackage-parquet.json"
+# What the Parquet descriptor repeats of datapackage.json: enough to say what it is and whose.
+PARQUET_TOP_KEYS = ("$schema", "version", "created", "homepage", "x-repository", "licenses", "contributors")
 
 
 def sha256_hex(data: bytes) -> str:
@@ -86,14 +91,38 @@ def parquet_bytes(rt: ReleaseTable, version: str) -> bytes:
 
 
 def descriptor(source: dict, tables: dict[str, ReleaseTable], files: dict[str, bytes], version: str,
-               created: str | None) -> dict:
-    """The release's datapackage.json: metadata, inline schemas, sizes and hashes."""
+               created: str | None, parquet: bool = False) -> dict:
+    """The release's datapackage.json: metadata, inline schemas, sizes and hashes of the CSVs.
+
+    With ``parquet``: datapackage-parquet.json, the Parquet files as file resources
+    named like their tables. They live in a descriptor of their own because a
+    resource in datapackage.json must be a tabular CSV for rOpenSci's frictionless,
+    whose read_resource() stops on any other; frictionless-py still checks both."""
     out = {k: source[k] for k in TOP_KEYS if k in source}
     out["version"] = version
     if created:
         out["created"] = created
     else:
         out.pop("created", None)
+    if parquet:
+        name = out.get("name", "dprk-relations")
+        meta = {k: out[k] for k in ("$schema",) if k in out}
+        meta.update({"name": f"{name}-parquet", "title": f"{out.get('title', name)} (Parquet)",
+                     "description": "The tables of datapackage.json as Parquet files, with the same rows and "
+                                    "columns and Arrow types (dates, categories, nullable integers, booleans). "
+                                    "datapackage.json describes the columns."})
+        meta.update({k: out[k] for k in PARQUET_TOP_KEYS if k in out and k != "$schema"})
+        resources = []
+        for name, rt in tables.items():
+            pq_path = f"data/{name}.parquet"
+            resources.append({
+                "name": name, "title": f"{rt.table.title} (Parquet)",
+                "description": f"The rows and columns of {name} in datapackage.json, with Arrow types.",
+                "type": "file", "path": pq_path, "format": "parquet", "mediatype": PARQUET_MEDIATYPE,
+                "bytes": len(files[pq_path]), "hash": "sha256:" + sha256_hex(files[pq_path]),
+            })
+        meta["resources"] = resources
+        return meta
     resources = []
     for name, rt in tables.items():
         res = next(r for r in source["resources"] if r["name"] == name)
@@ -105,14 +134,6 @@ def descriptor(source: dict, tables: dict[str, ReleaseTable], files: dict[str, b
             "bytes": len(files[csv_path]), "hash": "sha256:" + sha256_hex(files[csv_path]),
             "dialect": {"delimiter": ",", "quoteChar": "\"", "header": True},
             "schema": rt.schema,
-        })
-    for name in tables:
-        pq_path = f"data/{name}.parquet"
-        resources.append({
-            "name": f"{name}-parquet", "title": f"{tables[name].table.title} (Parquet)",
-            "description": f"The rows and columns of {name}, with Arrow types.",
-            "type": "file", "path": pq_path, "format": "parquet", "mediatype": PARQUET_MEDIATYPE,
-            "bytes": len(files[pq_path]), "hash": "sha256:" + sha256_hex(files[pq_path]),
         })
     out["resources"] = resources
     return out

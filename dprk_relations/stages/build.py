@@ -42,6 +42,20 @@ class BuildResult:
         return self.status != "invalid"
 
 
+# Loaders that travel in every release, so that the zip alone is enough to use the data.
+LOADERS = ("load.R", "load.py")
+
+
+def loader_bytes(name: str) -> bytes:
+    """A loader's bytes: datapackage/ in a checkout, dprk_relations/data/ in an installed wheel."""
+    from dprk_relations.access.registry import DATA_DIR
+
+    path = DATA_DIR / name
+    if not path.is_file():
+        raise FileNotFoundError(f"{name}: the loader a release carries is missing from {DATA_DIR}")
+    return path.read_bytes()
+
+
 def release_contents(package, tables, version: str, created: str | None, changelog: str) -> dict[str, bytes]:
     """Every file of the release, as bytes, by relative path."""
     from dprk_relations.documents import citation
@@ -57,12 +71,20 @@ def release_contents(package, tables, version: str, created: str | None, changel
     # The writer's own last check: raises UnsafeCell before anything is written.
     check_release_csvs({p: b for p, b in files.items() if p.endswith(".csv")}, {n: rt.schema for n, rt in tables.items()})
     desc = rf.descriptor(package.descriptor, tables, files, version, created)
+    pq_desc = rf.descriptor(package.descriptor, tables, files, version, created, parquet=True)
     files["datapackage.json"] = rf.dumps_json(desc)
+    files[rf.PARQUET_DESCRIPTOR] = rf.dumps_json(pq_desc)
+    for name in LOADERS:
+        files[name] = loader_bytes(name)
     files["CITATION.cff"] = citation.citation_cff(desc).encode("utf-8")
     files["CHANGELOG.md"] = changelog.encode("utf-8")
-    files.update(documents(desc, tables, files))
-    extra = sorted(p for p in files if not p.startswith("data/")) + ["SHA256SUMS", f"{top}.zip"]
-    files["README.md"] = citation.release_readme(desc, tables, [p for p in extra if p != "README.md"]).encode("utf-8")
+    # The codebook and the page describe every data file, Parquet included: they get the one
+    # descriptor they were written for, both descriptors' resources under distinct names.
+    both = desc["resources"] + [{**r, "name": f"{r['name']}-parquet"} for r in pq_desc["resources"]]
+    files.update(documents({**desc, "resources": both}, tables, files))
+    # The README lists what is inside the release; the zip holds the release, not itself.
+    listed = sorted(p for p in files if not p.startswith("data/")) + ["SHA256SUMS"]
+    files["README.md"] = citation.release_readme(desc, tables, [p for p in listed if p != "README.md"]).encode("utf-8")
     files["SHA256SUMS"] = rf.sha256sums(files)
     files[f"{top}.zip"] = rf.zip_bytes(files, top)
     return files

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from dataclasses import dataclass, field
 from datetime import date as Date
 from pathlib import Path
@@ -43,6 +44,21 @@ class ReleaseResult:
     changelog_entry: str
     files: dict = field(default_factory=dict)
     repo_files: list = field(default_factory=list)  # repository files written, besides build/<version>/
+    warnings: list = field(default_factory=list)
+
+
+# Where a reader of the release finds the project; until set, the release says so in words.
+ADDRESS_KEYS = ("homepage", "x-repository")
+
+
+def unset_addresses(descriptor: dict) -> str | None:
+    """A warning when datapackage.json gives no homepage or repository address."""
+    missing = [k for k in ADDRESS_KEYS if not descriptor.get(k)]
+    if not missing:
+        return None
+    return (f"warning: datapackage.json has no {' or '.join(missing)}: the release README and CITATION.cff "
+            f"cannot say where the project lives; set {', '.join(missing)} in datapackage.json once it has "
+            f"a public address")
 
 
 def published_versions(build_root: Path) -> list[str]:
@@ -106,6 +122,9 @@ def release(package_dir=".", bump: str | None = None, day: str | None = None, so
     if package is None:
         raise ReleaseRefused(f"the raw data is not valid ({len(report.errors)} errors); "
                              f"run `dprk-relations validate` and fix them first")
+    warnings = [w for w in (unset_addresses(package.descriptor),) if w]
+    for w in warnings:  # said before the release goes ahead: a release is never changed after
+        print(w, file=sys.stderr)
     versions = published_versions(build_root)
     d = None
     if not versions:
@@ -161,4 +180,4 @@ def release(package_dir=".", bump: str | None = None, day: str | None = None, so
                 f"{exc.strerror or exc} ({exc.filename or build_root}); nothing is left half written: "
                 f"fix that, then run `dprk-relations build` to finish the release") from None
     assert status == "built", status
-    return ReleaseResult(version, bump, d, path, entry, files, written)
+    return ReleaseResult(version, bump, d, path, entry, files, written, warnings)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from dprk_relations.access.archive import UnsafeArchive, extract_release
 from dprk_relations.model.package import safe_relpath
-from dprk_relations.documents.files import sha256_file
+from dprk_relations.documents.files import PARQUET_DESCRIPTOR, sha256_file
 
 MAX_DESCRIPTOR_BYTES = 50 * 1024 * 1024
 
@@ -79,15 +79,26 @@ def verify_dir(root: Path, label: str | None = None) -> VerifyResult:
     if not isinstance(resources, list):
         result.failures.append(("datapackage.json", "not a valid descriptor: it needs a list of resources"))
         return result
-    for res in resources:
-        if not isinstance(res, dict):
-            result.failures.append(("datapackage.json", "a resource is not an object"))
-            continue
-        digest = str(res.get("hash", ""))
-        digest = digest.split(":", 1)[1] if digest.startswith("sha256:") else None
-        if digest is None:
-            result.failures.append((str(res.get("path")), "datapackage.json: no sha256 hash"))
-        _check_file(root, res.get("path"), digest, res.get("bytes"), result, "datapackage.json")
+    described = [("datapackage.json", resources)]
+    if (root / PARQUET_DESCRIPTOR).exists() or (root / PARQUET_DESCRIPTOR).is_symlink():
+        described.append((PARQUET_DESCRIPTOR, _descriptor_resources(root / PARQUET_DESCRIPTOR, result)))
+    for listed_in, listed in described:
+        for res in listed:
+            if not isinstance(res, dict):
+                result.failures.append((listed_in, "a resource is not an object"))
+                continue
+            digest = str(res.get("hash", ""))
+            digest = digest.split(":", 1)[1] if digest.startswith("sha256:") else None
+            if digest is None:
+                result.failures.append((str(res.get("path")), f"{listed_in}: no sha256 hash"))
+            _check_file(root, res.get("path"), digest, res.get("bytes"), result, listed_in)
+    # A data file no descriptor lists would escape the size checks and the loaders: a Parquet
+    # file whose datapackage-parquet.json went missing along with its SHA256SUMS line, say.
+    listed_paths = {res.get("path") for _, listed in described for res in listed if isinstance(res, dict)}
+    for path in sorted((root / "data").rglob("*")) if (root / "data").is_dir() else []:
+        rel = path.relative_to(root).as_posix()
+        if path.is_file() and not path.is_symlink() and rel not in listed_paths:
+            result.failures.append((rel, f"listed in neither datapackage.json nor {PARQUET_DESCRIPTOR}"))
     sums = root / "SHA256SUMS"
     listed = set()
     if sums.is_file() and not sums.is_symlink():
@@ -114,6 +125,26 @@ def verify_dir(root: Path, label: str | None = None) -> VerifyResult:
     if result.ok:
         _validate_tables(root, result)
     return result
+
+
+def _descriptor_resources(path: Path, result: VerifyResult) -> list:
+    """The resources a further descriptor lists; a failure, and none, when it is not one."""
+    if path.is_symlink() or not path.is_file():
+        result.failures.append((path.name, "not a regular file (a link?)"))
+        return []
+    if path.stat().st_size > MAX_DESCRIPTOR_BYTES:
+        result.failures.append((path.name, "implausibly large"))
+        return []
+    try:
+        desc = json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError) as exc:
+        result.failures.append((path.name, f"not a valid descriptor: {exc}"))
+        return []
+    resources = desc.get("resources") if isinstance(desc, dict) else None
+    if not isinstance(resources, list):
+        result.failures.append((path.name, "not a valid descriptor: it needs a list of resources"))
+        return []
+    return resources
 
 
 def _check_archive(root: Path, archive: Path, result: VerifyResult) -> None:
@@ -153,7 +184,13 @@ def _validate_tables(root: Path, result: VerifyResult) -> None:
     for res in desc["resources"]:
         if res.get("format") == "csv" and res.get("type") == "table":
             counts[str(res.get("name"))] = (root / res["path"]).read_bytes().count(b"\n") - 1
-    for res in desc["resources"]:
+    parquets = list(desc["resources"])
+    if (root / PARQUET_DESCRIPTOR).is_file():  # its shape was checked with the hashes
+        parquets += json.loads((root / PARQUET_DESCRIPTOR).read_text(encoding="utf-8"))["resources"]
+        named = {str(r.get("name")) for r in parquets if r.get("format") == "parquet"}
+        for name in sorted(set(counts) - named):
+            result.failures.append((PARQUET_DESCRIPTOR, f"lists no Parquet file for the table {name}"))
+    for res in parquets:
         if res.get("format") == "parquet":
             name = str(res.get("name", "")).removesuffix("-parquet")
             try:
