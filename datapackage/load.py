@@ -14,7 +14,9 @@ datapackage.json:
 - categories: pandas Categorical with the schema's levels, in order, ordered where
   the schema says so (labels in ``df.attrs["labels"][column]``);
 - dates: ``datetime64[s]``; integers ``Int64``; numbers ``Float64``; booleans
-  ``boolean``; text ``string``; missing values ``<NA>``.
+  ``boolean``; text ``string``; missing values ``<NA>``;
+- fields that list values (``x-separator`` in the schema): Python lists of
+  strings (the CSV cell split at the separator), None where empty.
 
 Command line: ``python load.py [release folder]`` prints every table's shape.
 """
@@ -62,7 +64,11 @@ def _typed(series: pd.Series, field: dict, missing: list) -> pd.Series:
     kind = field.get("type", "string")
     enum = (field.get("constraints") or {}).get("enum")
     if series.dtype == object or pd.api.types.is_string_dtype(series.dtype):
-        series = series.astype(object).where(~series.astype(object).isin(missing), None)
+        cells = series.astype(object)
+        series = cells.where(~cells.map(lambda v: isinstance(v, str) and v in missing), None)
+    if kind == "string" and field.get("x-separator"):  # a list: split in CSV, an array in Parquet
+        sep = field["x-separator"]
+        return series.map(lambda v: v.split(sep) if isinstance(v, str) else (None if v is None else list(v)))
     if kind == "string" and enum:
         dtype = pd.CategoricalDtype([str(v) for v in enum], ordered=bool(field.get("categoriesOrdered")))
         return series.astype(object).where(series.notna(), None).astype(dtype)

@@ -66,7 +66,12 @@ def run_plain_python(code: str, cwd: Path) -> subprocess.CompletedProcess:
                           timeout=300)
 
 
-def _plain(v):
+# Fields that list values, and the separator their CSV cells use (from the schemas).
+SEPARATORS = {f["name"]: f["x-separator"] for p in (REPO / "schemas").glob("*.json")
+              for f in json.loads(p.read_text(encoding="utf-8"))["fields"] if f.get("x-separator")}
+
+
+def _plain(v, sep="; "):
     """A value as comparable across pandas dtypes and R: None for missing, dates as days."""
     if v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and v != v):
         return None
@@ -76,11 +81,14 @@ def _plain(v):
         return v
     if isinstance(v, (int, float)):
         return float(v)
+    if not isinstance(v, str) and hasattr(v, "__len__"):  # a list (Parquet: an array): as CSV holds it
+        return sep.join(map(str, v))
     return str(v)
 
 
 def column_values(series: pd.Series) -> list:
-    return [_plain(v) for v in series.astype(object).tolist()]
+    sep = SEPARATORS.get(series.name, "; ")
+    return [_plain(v, sep) for v in series.astype(object).tolist()]
 
 
 def test_the_zip_holds_both_loaders_both_descriptors_and_a_readme(built, unpacked):
