@@ -76,6 +76,8 @@ def _column_strings(rt, name: str, rows: slice = slice(None)) -> pd.Series:
     col = rt.typed[name].iloc[rows]
     if pd.api.types.is_datetime64_any_dtype(col):
         return col.dt.strftime("%Y-%m-%d").fillna("")
+    if pd.api.types.is_bool_dtype(col):  # as the CSV writes them, not Python's True/False
+        return col.astype("string").str.lower().fillna("").astype(str)
     return col.astype("string").fillna("").astype(str)
 
 
@@ -137,7 +139,6 @@ RECIPE = """\
 import pandas as pd
 
 v = pd.read_parquet("data/visits.parquet")
-# visits that took place, in a top office of the visitor's state
 v = v[(v["status"] == "occurred") & v["visitor_office_id"].notna()]
 decade = (pd.to_datetime(v["date_sort"]).dt.year // 10 * 10).rename("decade")
 counts = v.groupby(["dyad", "direction", decade], observed=True, dropna=False).size()
@@ -228,8 +229,10 @@ def read_first(tables: dict) -> list[str]:
                   f"same flow ({int(variant.sum())} rows): to add amounts up, keep only the "
                   f"{int((~part & ~variant).sum())} rows with neither filled, or you count money twice."]
     if visits is not None and "dyad" in visits.typed:
-        lines += ["", "**Recipe: leader-level visits per dyad, direction and decade** (pandas, run from the "
-                  "release's folder):", "", "```python", RECIPE.rstrip("\n"), "```", "",
+        lines += ["", "**Recipe: leader-level visits per dyad, direction and decade.** Visits that took place "
+                  "(`occurred`), made in a top office of the visitor's state (`visitor_office_id` filled), counted "
+                  "by `dyad`, `direction` and the decade of `date_sort`; pandas, run from the release's folder:",
+                  "", "```python", RECIPE.rstrip("\n"), "```", "",
                   "This gives the numbers of the leader-level table under *Visits by dyad, direction and decade* "
                   "below, which merges two things this recipe keeps apart: the rows `prk_sun` and `prk_rus` are "
                   "one row there (Soviet Union / Russia)"]
