@@ -93,3 +93,85 @@ def test_a_release_page_shows_its_own_changelog_entry():
     html = _changes_section(log, "2.0.0")
     assert "Changes in version 2.0.0" in html and "<code>a</code> → <code>b</code>" in html and "older" not in html
     assert _changes_section(log, "3.0.0") == ""
+
+
+def _read_first(release) -> str:
+    text = (release / "codebook.md").read_text(encoding="utf-8")
+    return text[text.index("## Read this first"):text.index("## Tables")]
+
+
+def test_read_this_first_comes_before_the_tables_and_names_every_visit_status(release):
+    text = (release / "codebook.md").read_text(encoding="utf-8")
+    assert text.index("Cite as:") < text.index("## Read this first") < text.index("## Tables")
+    section = _read_first(release)
+    schema = json.loads((release / "datapackage.json").read_text())
+    visits = next(r for r in schema["resources"] if r["name"] == "visits")["schema"]
+    statuses = next(f for f in visits["fields"] if f["name"] == "status")["categories"]
+    import csv
+
+    rows = list(csv.DictReader(open(release / "data/visits.csv", encoding="utf-8")))
+    for c in statuses:
+        n = sum(r["status"] == c["value"] for r in rows)
+        assert f"`{c['value']}` ({c['label']}, {n} row" in section
+    for words in ("`d_sort`", "`dyad`", "`direction`", "`part_of_id`", "`variant_of_id`", "`record_table`",
+                  "`original_publisher`", "dropna=False"):
+        assert words in section, words
+    assert "`visits.date`: 2 open starts" in section and "`offices.date`: 11 open ends" in section
+
+
+def _recipe(release, capsys):
+    """Run the codebook's recipe as a reader would: from the release's folder."""
+    import os
+    import re
+
+    code = re.search(r"```python\n(.*?)```", _read_first(release), flags=re.S).group(1)
+    scope: dict = {}
+    old = os.getcwd()
+    try:
+        os.chdir(release)
+        exec(compile(code, "recipe", "exec"), scope)
+    finally:
+        os.chdir(old)
+    capsys.readouterr()
+    return scope["counts"]
+
+
+def _leader_table(release) -> dict:
+    """The codebook's table of occurred leader-level visits: (partner, direction, decade) -> n."""
+    import re
+
+    text = (release / "codebook.md").read_text(encoding="utf-8")
+    section = text[text.index("Occurred leader-level visits"):]
+    section = section[:section.index("\n\n", section.index("| --- |"))]
+    lines = [line for line in section.splitlines() if line.startswith("| ")]
+    decades = [h.strip() for h in lines[0].strip("|").split("|")][2:-1]
+    out = {}
+    for line in lines[2:]:
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        if cells[0] == "all":
+            continue
+        for d, n in zip(decades, cells[2:-1]):
+            if int(n):
+                out[(cells[0], cells[1], int(re.sub(r"s$", "", d)))] = int(n)
+    return out
+
+
+def test_the_recipe_gives_the_codebook_table_of_leader_visits(release, capsys):
+    """The recipe's counts, with the two merges the codebook names, are the table's, cell by cell."""
+    counts = _recipe(release, capsys)
+    assert counts.sum() > 50
+    assert counts[("chn_prk", "from-prk", 2010)] == 8 and counts[("prk_sun", "from-prk", 1950)] == 5
+    assert counts[("prk_sgp", "from-prk", 2010)] == 1 and counts[("prk_vnm", "from-prk", 2010)] == 1
+    partner = {"chn": "China", "sun": "Soviet Union / Russia", "rus": "Soviet Union / Russia",
+               "kor": "South Korea", "usa": "United States"}
+    section = _read_first(release)
+    # the summits the codebook says are counted for another state than their dyad's
+    moved = {"prk_sgp": "usa", "prk_vnm": "usa"}
+    for dyad, state in moved.items():
+        assert f"(`{dyad}`, counted for `{state}`)" in section
+    got: dict = {}
+    for (dyad, direction, decade), n in counts.items():
+        other = moved[dyad] if dyad in moved else next(s for s in dyad.split("_") if s != "prk")
+        key = (partner[other], {"from-prk": "from North Korea", "to-prk": "to North Korea"}[direction], int(decade))
+        got[key] = got.get(key, 0) + int(n)
+    assert got == _leader_table(release)

@@ -11,17 +11,22 @@ from dprk_relations.model import dates
     ("1960-05", date(1960, 5, 1), date(1960, 5, 31), "month"),
     ("1960-02", date(1960, 2, 1), date(1960, 2, 29), "month"),
     ("1960", date(1960, 1, 1), date(1960, 12, 31), "year"),
-    ("1961/1964", date(1961, 1, 1), date(1964, 12, 31), "year"),
-    ("2018-03-25/2018-03-28", date(2018, 3, 25), date(2018, 3, 28), "day"),
-    ("2011-12/2018-03", date(2011, 12, 1), date(2018, 3, 31), "month"),
+    ("1961/1964", date(1961, 1, 1), date(1964, 12, 31), "decade"),
+    ("2018-03-25/2018-03-28", date(2018, 3, 25), date(2018, 3, 28), "month"),
+    ("2011-12/2018-03", date(2011, 12, 1), date(2018, 3, 31), "decade"),
     ("1960?", date(1960, 1, 1), date(1960, 12, 31), "year"),
     ("2011-12~", date(2011, 12, 1), date(2011, 12, 31), "month"),
     ("196X", date(1960, 1, 1), date(1969, 12, 31), "decade"),
     ("19XX", date(1900, 1, 1), date(1999, 12, 31), "century"),
-    ("../1960-05", None, date(1960, 5, 31), "month"),
-    ("/1960-05", None, date(1960, 5, 31), "month"),
-    ("2018-03-25/..", date(2018, 3, 25), None, "day"),
-    ("1960-05/1961", date(1960, 5, 1), date(1961, 12, 31), "year"),
+    ("../1960-05", None, date(1960, 5, 31), "open"),
+    ("/1960-05", None, date(1960, 5, 31), "open"),
+    ("2018-03-25/..", date(2018, 3, 25), None, "open"),
+    ("1960-05/1961", date(1960, 5, 1), date(1961, 12, 31), "decade"),
+    # precision is the calendar unit that holds the whole span, not the unit of its ends
+    ("2012-11?/2018-03?", date(2012, 11, 1), date(2018, 3, 31), "decade"),
+    ("2018-03-30/2018-04-02", date(2018, 3, 30), date(2018, 4, 2), "year"),
+    ("1969/1971", date(1969, 1, 1), date(1971, 12, 31), "century"),
+    ("2018-03/2018-03-31", date(2018, 3, 1), date(2018, 3, 31), "month"),
 ])
 def test_parse(text, lo, hi, precision):
     span = dates.parse(text)
@@ -53,7 +58,7 @@ def test_derive_works_on_columns_with_missing_and_invalid_values():
     assert got["min"].isna().tolist() == [False, True, True, False, False]
     assert got["min"].dropna().dt.date.tolist() == [date(1960, 1, 1), date(1960, 1, 1), date(2018, 3, 25)]
     assert got["max"].dropna().dt.date.tolist() == [date(1960, 12, 31), date(1960, 12, 31), date(2018, 3, 28)]
-    assert got["precision"].dropna().tolist() == ["year", "year", "day"]
+    assert got["precision"].dropna().tolist() == ["year", "year", "month"]
 
 
 @pytest.mark.parametrize("text,lo,hi,precision", [
@@ -64,7 +69,7 @@ def test_derive_works_on_columns_with_missing_and_invalid_values():
     ("[1969-12..1970-01]", date(1969, 12, 1), date(1970, 1, 31), "century"),
     ("[1960-05..1960-06-07]", date(1960, 5, 1), date(1960, 6, 7), "year"),
     ("[2018-03-25..2018-03-25]", date(2018, 3, 25), date(2018, 3, 25), "day"),
-    ("[..1957-11-13]", None, date(1957, 11, 13), "day"),
+    ("[..1957-11-13]", None, date(1957, 11, 13), "open"),
 ])
 def test_one_of_a_set_is_once_within_not_lasting(text, lo, hi, precision):
     span = dates.parse(text)
@@ -78,7 +83,7 @@ def test_the_three_forms_are_kept_apart():
     got = dates.derive(pd.Series(["2018-03-08/2018-03-25", "[2018-03-08..2018-03-25]", None]))
     assert got["min"].iloc[0] == got["min"].iloc[1] and got["max"].iloc[0] == got["max"].iloc[1]
     assert got["form"].tolist()[:2] == ["interval", "one-of"] and pd.isna(got["form"].iloc[2])
-    assert got["precision"].tolist()[:2] == ["day", "month"]
+    assert got["precision"].tolist()[:2] == ["month", "month"]
 
 
 @pytest.mark.parametrize("text", ["[2018-03-08..2018-03-25", "2018-03-08..2018-03-25]", "[..]", "[2018,2019]",
@@ -91,6 +96,37 @@ def test_invalid_one_of_a_set(text):
 def test_a_one_of_range_that_ends_before_it_starts_is_an_order_error():
     with pytest.raises(dates.OrderError):
         dates.parse("[2018-03..2018-02]")
+
+
+@pytest.mark.parametrize("text,days,sort_day", [
+    ("2018-03-25", 1, date(2018, 3, 25)),
+    ("2018-03-25/2018-03-28", 4, date(2018, 3, 25)),
+    ("1960-02", 29, date(1960, 2, 1)),
+    ("1960", 366, date(1960, 1, 1)),
+    ("196X", 3653, date(1960, 1, 1)),
+    ("[2018-03-08..2018-03-25]", 18, date(2018, 3, 8)),
+    ("../1960-05", None, date(1960, 5, 31)),  # open start: the latest day
+    ("[..1956-05-31]", None, date(1956, 5, 31)),
+    ("2012-05-07/..", None, date(2012, 5, 7)),  # open end: the earliest day
+])
+def test_days_and_sort_day(text, days, sort_day):
+    span = dates.parse(text)
+    assert (span.days, span.sort_day) == (days, sort_day)
+
+
+def test_derive_gives_days_sort_day_and_qualifiers_per_row():
+    values = pd.Series(["../1960-05", "2012-11?/2018-03?", "2011-12~", "1960%", "2018-03-25", None, "bad"])
+    got = dates.derive(values)
+    assert got["sort"].dt.date.tolist()[:5] == [date(1960, 5, 31), date(2012, 11, 1), date(2011, 12, 1),
+                                                date(1960, 1, 1), date(2018, 3, 25)]
+    assert got["sort"].isna().tolist() == [False] * 5 + [True, True]
+    assert got["days"].tolist()[1:5] == [(date(2018, 3, 31) - date(2012, 11, 1)).days + 1, 31, 366, 1]
+    assert pd.isna(got["days"].iloc[0])
+    assert got["uncertain"].tolist() == [False, True, False, True, False, pd.NA, pd.NA]
+    assert got["approximate"].tolist() == [False, False, True, True, False, pd.NA, pd.NA]
+    assert got["precision"].tolist()[:5] == ["open", "decade", "month", "year", "day"]
+    known = got.dropna(subset=["min", "max"])
+    assert ((known["max"] - known["min"]).dt.days + 1 == known["days"]).all()
 
 
 # -- the edtf library as an oracle ----------------------------------------------------------------

@@ -7,12 +7,12 @@ Generated from the release's own tables, so it can never disagree with the data:
 - a visit is *leader-level* when it claims the visitor's top office (``visitor_office_id``), an
   *envoy's* when it names whom the envoy represents (``envoy_of_id``); other visits (an heir, a
   minister) are counted in a third table only;
-- the dyad is North Korea and the partner state: the host, when a North Korean travels; the
-  visitor's state (``actors.state_id``), when someone comes to North Korea. A North Korean leader's
-  summit in a third country (Singapore, Hanoi) counts for the state of the leader met there
-  (``met_ids``), and the Soviet Union and Russia share a row;
-- the decade is that of the visit's earliest possible day (``date_min``); a visit whose date has no
-  known start is counted under "date unknown".
+- the dyad is North Korea and the partner state: the visit's ``dyad`` (from ``visitor_state_id`` and
+  ``host_state_id``), except that a North Korean leader's summit in a third country (Singapore, Hanoi)
+  counts for the state of the leader met there (``met_ids``), and the Soviet Union and Russia share a
+  row; the direction is the visit's ``direction``;
+- the decade is that of the visit's sort date (``date_sort``: its earliest possible day, or for an open
+  start its latest), so no visit falls out of the table.
 """
 
 from __future__ import annotations
@@ -23,44 +23,51 @@ FOCAL = "prk"
 PARTNERS = {"chn": "China", "sun": "Soviet Union / Russia", "rus": "Soviet Union / Russia",
             "kor": "South Korea", "usa": "United States"}
 ORDER = ["China", "Soviet Union / Russia", "South Korea", "United States"]
+DIRECTIONS = {"from-prk": "from North Korea", "to-prk": "to North Korea"}
 KINDS = (("leader-level visits (the visitor's top office is claimed)", "leader"),
          ("envoys' missions (`envoy_of_id` filled)", "envoy"),
          ("other visits (heirs, ministers, delegations with no office or envoy claimed)", "other"))
+COLUMNS = ["visit_id", "kind", "partner", "direction", "decade", "dyad", "partner_state"]
+
+
+def _filled(col: pd.Series) -> pd.Series:
+    return col.notna() & (col.astype("string").fillna("") != "")
 
 
 def visit_counts(tables: dict) -> pd.DataFrame:
-    """One row per occurred visit between North Korea and a partner: kind, partner, direction, decade."""
+    """One row per occurred visit between North Korea and a partner: kind, partner, direction, decade,
+    with the visit's dyad and the partner state it is counted for (which differ for a third-country summit)."""
     visits, actors = tables.get("visits"), tables.get("actors")
-    if visits is None or actors is None:
-        return pd.DataFrame(columns=["kind", "partner", "direction", "decade"])
+    if visits is None or actors is None or "dyad" not in visits.typed:
+        return pd.DataFrame(columns=COLUMNS)
     v = visits.typed
+    v = v[(v["status"].astype("string") == "occurred") & v["direction"].isin(list(DIRECTIONS))]
+    host, visitor = v["host_state_id"].astype("string"), v["visitor_state_id"].astype("string")
+    partner_state = host.where(v["direction"] == "from-prk", visitor)
+    # A summit in a third country: the partner is the first leader met there whose state is a partner.
     state_of = dict(zip(actors.strings["actor_id"], actors.strings["state_id"]))
-    rows = []
-    for i in range(len(v)):
-        if str(v["status"].iat[i]) != "occurred":
-            continue
-        visitor_state = state_of.get(str(v["visitor_id"].iat[i]), "")
-        host = str(v["host_id"].iat[i])
-        if visitor_state == FOCAL and host != FOCAL:
-            direction = "from North Korea"
-            partner = PARTNERS.get(host)
-            if partner is None:  # a summit in a third country: the partner is whom the leader met
-                met = str(v["met_ids"].iat[i]) if "met_ids" in v and pd.notna(v["met_ids"].iat[i]) else ""
-                partner = next((PARTNERS[state_of.get(m, "")] for m in met.split()
-                                if state_of.get(m, "") in PARTNERS), None)
-        elif host == FOCAL and visitor_state != FOCAL:
-            direction, partner = "to North Korea", PARTNERS.get(visitor_state)
-        else:
-            continue
-        if partner is None:
-            continue
-        office = v["visitor_office_id"].iat[i] if "visitor_office_id" in v else None
-        envoy = v["envoy_of_id"].iat[i]
-        kind = "leader" if pd.notna(office) and str(office) else "envoy" if pd.notna(envoy) and str(envoy) else "other"
-        start = v["date_min"].iat[i]
-        decade = f"{start.year // 10 * 10}s" if pd.notna(start) else "date unknown"
-        rows.append((kind, partner, direction, decade))
-    return pd.DataFrame(rows, columns=["kind", "partner", "direction", "decade"])
+    elsewhere = ~partner_state.isin(list(PARTNERS)) & (v["direction"] == "from-prk")
+    if "met_ids" in v and elsewhere.any():
+        met = v.loc[elsewhere, "met_ids"].astype("string").fillna("")
+        partner_state[elsewhere] = [next((state_of.get(m, "") for m in ids.split() if state_of.get(m, "") in PARTNERS),
+                                         pd.NA) for ids in met]
+    office = _filled(v["visitor_office_id"]) if "visitor_office_id" in v else pd.Series(False, index=v.index)
+    kind = pd.Series("other", index=v.index).mask(_filled(v["envoy_of_id"]), "envoy").mask(office, "leader")
+    out = pd.DataFrame({
+        "visit_id": v["visit_id"].astype(str), "kind": kind, "partner": partner_state.map(PARTNERS),
+        "direction": v["direction"].astype(str).map(DIRECTIONS),
+        "decade": pd.to_datetime(v["date_sort"]).dt.year.map(
+            lambda y: "date unknown" if pd.isna(y) else f"{int(y) // 10 * 10}s"),
+        "dyad": v["dyad"].astype(str), "partner_state": partner_state})
+    return out[out["partner"].notna()].reset_index(drop=True)
+
+
+def third_country_summits(tables: dict) -> pd.DataFrame:
+    """The counted visits whose dyad is not North Korea and the state they are counted for."""
+    data = visit_counts(tables)
+    if data.empty:
+        return data
+    return data[data["dyad"] != data["partner_state"].map(lambda p: "_".join(sorted((FOCAL, p))))]
 
 
 def counts_markdown(tables: dict) -> list[str]:
@@ -68,7 +75,7 @@ def counts_markdown(tables: dict) -> list[str]:
     data = visit_counts(tables)
     lines = ["## Visits by dyad, direction and decade", "",
              "Generated from the visits table. Only visits that took place are counted; each visit is counted "
-             "once, in the decade of its earliest possible day. The dyad is North Korea and the partner: the "
+             "once, in the decade of its sort date (`date_sort`). The dyad is North Korea and the partner: the "
              "host when a North Korean travels, the visitor's state when someone comes to North Korea; a "
              "summit in a third country counts for the state of the leader met there. The Soviet Union and "
              "Russia share a row. How complete each dyad and period is: see Coverage.", ""]

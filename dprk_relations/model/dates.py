@@ -1,5 +1,13 @@
 """EDTF (ISO 8601-2) dates: parse, and derive earliest day, latest day, precision.
 
+Precision describes the whole span from the earliest to the latest possible
+day, whatever the form: the finest calendar unit (day, month, year, decade,
+century) that holds both, so that a record can be counted in one unit of that
+size without being split. ``1961/1964`` is decade (all in the 1960s), a visit
+of 25-28 March 2018 is month, ``2012-11/2018-03`` is decade and
+``[1969-12..1970-01]`` century (a calendar unit, not a length: the length is
+``days``). A date with an open or unknown end has no such unit: ``open``.
+
 Supported: level 0 (``2018``, ``2018-03``, ``2018-03-25``, ``1961/1964``),
 and from level 1 the qualifiers ``?`` ``~`` ``%`` on a whole date, unspecified
 year digits (``196X``, ``19XX``), and open or unknown interval ends
@@ -29,7 +37,7 @@ from functools import lru_cache
 
 import pandas as pd
 
-PRECISIONS = ("day", "month", "year", "decade", "century")
+PRECISIONS = ("day", "month", "year", "decade", "century", "open")
 _DATE = re.compile(r"^(?P<year>\d{2}(?:\d\d|\dX|XX))(?:-(?P<month>\d\d)(?:-(?P<day>\d\d))?)?(?P<q>[?~%])?$")
 
 
@@ -55,6 +63,20 @@ class Span:
     def form(self) -> str:
         """single (one date at its precision), interval (lasted from .. to), or one-of (once, within)."""
         return "one-of" if self.one_of else "interval" if self.interval else "single"
+
+    @property
+    def days(self) -> int | None:
+        """Days from the earliest to the latest possible day, both included; None when an end is open."""
+        if self.earliest is None or self.latest is None:
+            return None
+        return (self.latest - self.earliest).days + 1
+
+    @property
+    def sort_day(self) -> date:
+        """The day to order by: the earliest possible one, else (open start) the latest.
+
+        Never None, since a date has at least one known end, so sorting or grouping by it keeps every row."""
+        return self.earliest if self.earliest is not None else self.latest
 
 
 def _single(text: str) -> Span:
@@ -111,19 +133,20 @@ def parse(text: str) -> Span:
     if a and b and b.latest < a.earliest:
         raise OrderError(f"the interval ends ({right}) before it starts ({left})")
     ends = [s for s in (a, b) if s]
-    precision = max((s.precision for s in ends), key=PRECISIONS.index)
     return Span(
         earliest=a.earliest if a else None,
         latest=b.latest if b else None,
-        precision=precision,
+        precision=_span_precision(a.earliest if a else None, b.latest if b else None),
         uncertain=any(s.uncertain for s in ends),
         approximate=any(s.approximate for s in ends),
         interval=True,
     )
 
 
-def _coarsest_common(a: date, b: date) -> str:
-    """The finest unit that holds both days: what is known of a day somewhere between them."""
+def _span_precision(a: date | None, b: date | None) -> str:
+    """The finest calendar unit that holds every day from ``a`` to ``b``; open when an end is unknown."""
+    if a is None or b is None:
+        return "open"
     if a == b:
         return "day"
     if (a.year, a.month) == (b.year, b.month):
@@ -132,7 +155,7 @@ def _coarsest_common(a: date, b: date) -> str:
         return "year"
     if a.year // 10 == b.year // 10:
         return "decade"
-    return "century"
+    return "century"  # or wider: the coarsest unit there is; days gives the length
 
 
 def _one_of(text: str) -> Span:
@@ -146,8 +169,7 @@ def _one_of(text: str) -> Span:
     if a and b and b.latest < a.earliest:
         raise OrderError(f"the range ends ({right}) before it starts ({left})")
     ends = [s for s in (a, b) if s]
-    precision = (_coarsest_common(a.earliest, b.latest) if a and b
-                 else max((s.precision for s in ends), key=PRECISIONS.index))
+    precision = _span_precision(a.earliest if a else None, b.latest if b else None)
     return Span(a.earliest if a else None, b.latest if b else None, precision,
                 uncertain=any(s.uncertain for s in ends), approximate=any(s.approximate for s in ends),
                 one_of=True)
@@ -163,7 +185,8 @@ def check(text: str) -> str | None:
 
 
 def derive(values: pd.Series) -> pd.DataFrame:
-    """Earliest day, latest day (datetime64), precision and form for a column of EDTF strings.
+    """Per value of a column of EDTF strings: earliest and latest day, the sort day (datetime64),
+    the days between (Int64), precision, form, and the uncertain and approximate flags (boolean).
 
     Each distinct value is parsed once and the results are joined back by
     position; invalid, empty or missing values give missing results
@@ -180,7 +203,7 @@ def derive(values: pd.Series) -> pd.DataFrame:
     lo = np.full(len(listed) + 1, np.datetime64("NaT"), dtype="datetime64[D]")
     hi = lo.copy()
     pr = np.full(len(listed) + 1, None, dtype=object)
-    form = pr.copy()
+    form, uncertain, approximate = pr.copy(), pr.copy(), pr.copy()
     for j, v in enumerate(listed):
         try:
             s = parse(v)
@@ -190,9 +213,17 @@ def derive(values: pd.Series) -> pd.DataFrame:
             lo[j] = np.datetime64(s.earliest, "D")
         if s.latest:
             hi[j] = np.datetime64(s.latest, "D")
-        pr[j] = s.precision
-        form[j] = s.form
+        pr[j], form[j], uncertain[j], approximate[j] = s.precision, s.form, s.uncertain, s.approximate
     idx = pc.fill_null(pc.index_in(arr, value_set=uniques), len(listed)).to_numpy(zero_copy_only=False)
-    return pd.DataFrame({"min": lo[idx].astype("datetime64[s]"), "max": hi[idx].astype("datetime64[s]"),
+    lo, hi = lo[idx], hi[idx]
+    both = ~(np.isnat(lo) | np.isnat(hi))
+    days = np.where(both, (hi - lo).astype("int64") + 1, 0)
+    # Span.sort_day, by column: the earliest day, else the latest.
+    sort = np.where(np.isnat(lo), hi, lo)
+    return pd.DataFrame({"min": lo.astype("datetime64[s]"), "max": hi.astype("datetime64[s]"),
+                         "sort": sort.astype("datetime64[s]"),
+                         "days": pd.array(np.where(both, days, None), dtype="Int64"),
                          "precision": pd.array(pr[idx], dtype=strings.STRING),
-                         "form": pd.array(form[idx], dtype=strings.STRING)}, index=values.index)
+                         "form": pd.array(form[idx], dtype=strings.STRING),
+                         "uncertain": pd.array(uncertain[idx], dtype="boolean"),
+                         "approximate": pd.array(approximate[idx], dtype="boolean")}, index=values.index)
