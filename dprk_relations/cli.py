@@ -197,9 +197,11 @@ def diff(old, new, output, sources):
 @click.option("--package-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
               show_default=True, help="The package directory.")
 @click.option("--date", "day", default=None, help="Release date (YYYY-MM-DD). Default: today.")
+@click.option("--notes", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="A Markdown file of notes for users, put at the top of the changelog entry.")
 @sources_option
 @guarded
-def release(bump, package_dir, day, sources):
+def release(bump, package_dir, day, notes, sources):
     """Publish the raw data as a new version, bumped as the changes require."""
     _require_package(package_dir)
     from dprk_relations.stages.build import BuildLocked
@@ -208,7 +210,8 @@ def release(bump, package_dir, day, sources):
     from dprk_relations.documents.safety import UnsafeCell
 
     try:
-        result = run(package_dir, bump=bump, day=day, sources=list(sources) or None)
+        result = run(package_dir, bump=bump, day=day, sources=list(sources) or None,
+                     notes=notes.read_text(encoding="utf-8") if notes else None)
     except (ReleaseRefused, BuildLocked, UnsafeCell) as exc:
         click.echo(f"release refused: {exc}", err=True)
         sys.exit(1)

@@ -149,13 +149,17 @@ def test_each_kind_of_change_gets_the_right_bump(published, change):
 def test_release_writes_changelog_version_citation_and_a_reproducible_build(published):
     add_record(published)
     correct_value(published)
-    out = run_cli("release", "--package-dir", published.root, "--date", "2026-12-01")
+    notes = published.root.parent / "notes.md"
+    notes.write_text("Precision now describes the whole span.\n", encoding="utf-8")
+    out = run_cli("release", "--package-dir", published.root, "--date", "2026-12-01", "--notes", notes)
     assert out.returncode == 0, out.stderr
     assert "released 1.1.0 (minor)" in out.stdout
     desc = json.loads(published.path("datapackage.json").read_text())
     assert desc["version"] == "1.1.0" and desc["created"] == "2026-12-01T00:00:00Z"
     changelog = published.path("CHANGELOG.md").read_text()
     assert changelog.index("## 1.1.0 (2026-12-01)") < changelog.index("## 1.0.0 (2026-11-29)")
+    # The maintainers' notes come first in the entry, above what the diff says.
+    assert "## 1.1.0 (2026-12-01)\n\nPrecision now describes the whole span.\n\n- " in changelog
     assert "`zz-test-event`" in changelog and "`1960-china-famine`" in changelog
     cff = published.path("CITATION.cff").read_text()
     assert 'version: "1.1.0"' in cff and 'date-released: "2026-12-01"' in cff

@@ -103,11 +103,13 @@ def _write_json(path: Path, obj) -> None:
 
 
 def release(package_dir=".", bump: str | None = None, day: str | None = None, sources=None,
-            strict: bool = True) -> ReleaseResult:
+            strict: bool = True, notes: str | None = None) -> ReleaseResult:
     """Publish a new version; raise ReleaseRefused when it must not happen.
 
     ``strict`` (the default): every source text that is held must be found, so
-    that no quote goes out unchecked."""
+    that no quote goes out unchecked. ``notes``: the maintainers' own words for
+    the changelog entry (what a user should know that a diff of the tables does
+    not say), put right under its heading."""
     from dprk_relations.documents import citation
     from dprk_relations.access import registry
     from dprk_relations.stages.build import build_lock, read_changelog, release_contents, release_tables, write_release
@@ -143,6 +145,9 @@ def release(package_dir=".", bump: str | None = None, day: str | None = None, so
         version = bumped(latest, bump)
         d.new_version = version
         entry = d.to_markdown(heading=f"## {version} ({day})")
+    if notes and notes.strip():
+        heading, _, rest = entry.partition("\n\n")
+        entry = f"{heading}\n\n{notes.strip()}\n\n{rest}"
     if (build_root / version).exists():
         raise ReleaseRefused(f"build/{version} is already published; a published release is never overwritten")
     created = f"{day}T00:00:00Z"
