@@ -402,3 +402,72 @@ def test_records_up_to_the_threshold_counts_above_it(tables, monkeypatch):
     ids = svg_ids(out["timeline.svg"])
     assert "counts-note" in ids and not any(i.startswith("record-") for i in ids)
     assert f"more than the {n - 1:,} that are drawn one by one" in " ".join(svg_texts(out["timeline.svg"]))
+
+
+# -- links over the marks: the release page lays them over the picture ---------------------------
+
+def mark_links(svg: bytes) -> dict[str, tuple[str, tuple[float, float, float, float]]]:
+    """href -> (tooltip, (x, y, width, height)) of each link in the SVG's group of links."""
+    group = [g for g in svg_root(svg).iter(f"{SVG}g") if g.get("id") == figures.LINKS_ID]
+    assert len(group) == 1
+    out = {}
+    for a in group[0].iter(f"{SVG}a"):
+        rect = a.find(f"{SVG}rect")
+        href = a.get("{http://www.w3.org/1999/xlink}href")
+        assert href not in out, href  # one link per record
+        out[href] = (a.findtext(f"{SVG}title"), tuple(float(rect.get(k)) for k in ("x", "y", "width", "height")))
+    return out
+
+
+def drawn_centres(svg: bytes, gid: str) -> list[tuple[float, float]]:
+    """The centre of each shape in the group ``gid``: a marker's position, a path's bounding box."""
+    group = next(g for g in svg_root(svg).iter(f"{SVG}g") if g.get("id") == gid)
+    defined = {id(e) for d in group.iter(f"{SVG}defs") for e in d.iter()}  # a marker's shape, at 0, 0
+    out = []
+    for e in (e for e in group.iter() if id(e) not in defined):
+        if e.tag == f"{SVG}use":
+            out.append((float(e.get("x")), float(e.get("y"))))
+        elif e.tag == f"{SVG}path" and e.get("d"):
+            nums = [float(v) for v in re.findall(r"-?\d+(?:\.\d+)?", e.get("d"))]
+            xs, ys = nums[0::2], nums[1::2]
+            out.append(((min(xs) + max(xs)) / 2, (min(ys) + max(ys)) / 2))
+    return out
+
+
+def test_each_record_mark_links_to_its_record_with_a_tooltip(tables, figure):
+    svg = figure["timeline.svg"]
+    links = mark_links(svg)
+    records = dated_records(tables)
+    assert sorted(links) == sorted(f"index.html#record/{name}/{key}" for name, key, _ in records)
+    width, height = (float(v) for v in svg_root(svg).get("viewBox").split()[2:])
+    ids = svg_ids(svg)
+    for name, key, row in records:
+        tooltip, (x, y, w, h) = links[f"index.html#record/{name}/{key}"]
+        assert tooltip.startswith(f"{DATED[name]} {key}"), tooltip  # "Visit <key> (occurred): <date> · <lane>"
+        raw = tables[name].strings
+        date = raw["date"][raw[tables[name].table.primary_key[0]] == key].iloc[0]
+        assert f": {date} · " in tooltip
+        assert 0 <= x and x + w <= width and 0 <= y and y + h <= height
+        assert 7.0 <= w and 7.0 <= h <= 20  # a target that can be hit, and no taller than a lane's row
+        # the link covers what is drawn for the record: a marker, a bar or an open end
+        part = next(s for s in ("day", "range", "fade") if f"record-{name}-{key}-{s}" in ids)
+        for cx, cy in drawn_centres(svg, f"record-{name}-{key}-{part}"):
+            assert x <= cx <= x + w and y <= cy <= y + h, (key, part, (cx, cy), (x, y, w, h))
+    # two by hand: Kim Il Sung's secret visit to Beijing in May 1960, and China's famine (one state)
+    assert links["index.html#record/visits/1960-05-kim-il-sung-china-secret"][0] == \
+        "Visit 1960-05-kim-il-sung-china-secret (occurred): 1960-05 · China – North Korea"
+    assert links["index.html#record/events/1960-china-famine"][0] == \
+        "Event 1960-china-famine: 1960? · China (no other state)"
+
+
+def test_links_are_transparent_and_drawn_last(figure):
+    svg = figure["timeline.svg"].decode()
+    group = re.search(rf'<g id="{figures.LINKS_ID}"([^>]*)>', svg)
+    assert 'fill-opacity="0"' in group.group(1)
+    assert svg.index(group.group(0)) > svg.rindex("record-")  # above every mark, so it takes the pointer
+    assert figures.LINKS_ID == "timeline-links" == __import__("dprk_relations.documents.page", fromlist=["x"]).LINKS_ID
+
+
+def test_counts_have_no_record_links(crowd):
+    _many, out = crowd
+    assert figures.LINKS_ID not in out["timeline.svg"].decode()

@@ -60,6 +60,14 @@ a broken-axis mark separates them. Nothing is hard-coded to 1960 or 2011:
 records from new years extend periods or add new ones (a 1961 treaty joins
 the 1960s, 2006-2017 UN sanctions stretch the 2010s back to 2006).
 
+**Links.** In the record-level figure, each record's mark is covered in the SVG by a
+transparent link to that record on the release page (``index.html#record/<table>/<key>``)
+with a tooltip (an SVG ``<title>``: type, key, status, date as coded, lane), in a group of
+its own (``LINKS_ID``) drawn last. Opened on its own, the SVG says what each mark is and
+leads to it; the release page, which shows the figure as an image, reads the same group to
+lay the links over it. The boxes come from the axes' transforms, so they cover what is
+drawn. The counts figure has no records to link to, and no links.
+
 **Determinism.** The figure is drawn on a ``matplotlib.figure.Figure`` with
 the Agg canvas (no pyplot state), at a fixed size and dpi, with matplotlib's
 own defaults (a user's matplotlibrc does not leak in) and the bundled DejaVu
@@ -76,6 +84,8 @@ import io
 import math
 import textwrap
 from dataclasses import dataclass
+from urllib.parse import quote
+from xml.sax.saxutils import escape
 
 import matplotlib
 import numpy as np
@@ -110,6 +120,12 @@ PAD_YEARS = 0.25  # kept between a period's records and its whole-year panel edg
 # embeds, in base64) and a few milliseconds of drawing, so 50,000 records took six minutes and
 # 17 MB. At or below it, every record keeps its own mark and SVG id.
 AGGREGATE_ABOVE = 1_000
+
+# The links over the records' marks in the SVG: the group's id, the page they lead to (beside the
+# SVG in a release), and the smallest target, in points, however small the mark.
+LINKS_ID = "timeline-links"
+PAGE = "index.html"
+HIT_PT = 7.0
 
 FONT = "DejaVu Sans"  # bundled with matplotlib, so the bytes do not depend on the system's fonts
 DPI = 150
@@ -162,6 +178,8 @@ class Record:
     lo: float | None  # decimal years; None for an open start
     hi: float | None  # decimal years (end of the last possible day); None for an open end
     qualified: bool  # EDTF ?, ~ or %
+    date: str = ""  # the date as coded (EDTF), for the mark's tooltip
+    status: str = ""  # the record's status, where its table has one
     panel: int = 0
     row: int = 0
 
@@ -172,6 +190,18 @@ class Record:
     @property
     def end(self) -> float:
         return self.hi if self.hi is not None else self.lo
+
+
+@dataclass
+class Mark:
+    """Where one record is drawn, as a box in the SVG's units (points from its top left), and what it is."""
+    table: str
+    key: str
+    label: str  # the tooltip: record type, key, status, date as coded, lane
+    x: float
+    y: float
+    width: float
+    height: float
 
 
 @dataclass
@@ -325,6 +355,7 @@ def _records(tables: dict, types: list[tuple], dated: Dated) -> list[Record]:
     """The dated records one by one (for the record-level figure only, so at most
     AGGREGATE_ABOVE of them), sorted by start, end, type and key."""
     keys = np.empty(len(dated), dtype=object)
+    notes = np.empty(len(dated), dtype=object)  # (date as coded, status) of each record
     for kind, (name, *_rest) in enumerate(types):
         mine = np.flatnonzero(dated.kind == kind)
         if not len(mine):
@@ -333,15 +364,18 @@ def _records(tables: dict, types: list[tuple], dated: Dated) -> list[Record]:
         strings, pos = rt.strings, dated.pos[mine]
         pk = [c for c in (getattr(rt.table, "primary_key", ()) or []) if c in strings.columns]
         columns = [_texts(strings[c].iloc[pos]) for c in pk]
+        extra = [_texts(strings[c].iloc[pos]) if c in strings.columns else [""] * len(pos) for c in ("date", "status")]
         for j, i in enumerate(mine.tolist()):
             keys[i] = "-".join(col[j] for col in columns) or str(int(pos[j]))
+            notes[i] = (extra[0][j], extra[1][j])
     records = []
     for i, (kind, lo, hi, qualified, lane) in enumerate(zip(dated.kind.tolist(), dated.lo.tolist(),
                                                             dated.hi.tolist(), dated.qualified.tolist(),
                                                             dated.lane.tolist())):
         key = keys[i]
         records.append(Record(kind, key, _svg_id(f"record-{types[kind][0]}-{key}"), dated.lanes[lane],
-                              None if math.isnan(lo) else lo, None if math.isnan(hi) else hi, qualified))
+                              None if math.isnan(lo) else lo, None if math.isnan(hi) else hi, qualified,
+                              *notes[i]))
     records.sort(key=lambda r: (r.start, r.end, r.kind, r.key))
     return records
 
@@ -481,6 +515,60 @@ def _draw_record(ax, r: Record, y: float, style: tuple, xlim: tuple, in_per_year
             color=colour, alpha=0.75, zorder=3.2, gid=f"{r.gid}-open-{side}")
 
 
+def _mark(fig: Figure, ax, r: Record, y: float, style: tuple, xlim: tuple, in_per_year: float,
+          lane_label: str) -> Mark:
+    """The box that ``_draw_record`` fills for ``r``, from the axes' own transform, so that a link
+    laid over the picture (in the SVG, and on the release page) covers exactly the drawn mark."""
+    name, label, _marker, _colour, _cols = style
+    lo = xlim[0] if r.lo is None else r.lo
+    hi = xlim[1] if r.hi is None else r.hi
+    open_ = r.lo is None or r.hi is None
+    marker = not open_ and (hi - lo) * in_per_year < MIN_BAR_IN
+    if marker:
+        lo = hi = (lo + hi) / 2
+    half = 0 if marker else BAR_H / 2
+    w_pt, h_pt = (v * 72 for v in fig.get_size_inches())  # the SVG's user unit is the point
+    to_fig = ax.transData + fig.transFigure.inverted()
+    (fx0, fy0), (fx1, fy1) = to_fig.transform([(lo, y - half), (hi, y + half)]).tolist()
+    x0, x1 = sorted((fx0 * w_pt, fx1 * w_pt))
+    y0, y1 = sorted(((1 - fy0) * h_pt, (1 - fy1) * h_pt))
+    pad = MARKER_PT / 2 if marker else 1.0
+    if open_:  # the arrowhead beyond the open end
+        x0, x1 = x0 - 4.0, x1 + 4.0
+    x0, x1, y0, y1 = x0 - pad, x1 + pad, y0 - pad, y1 + pad
+    grow_x, grow_y = max(0.0, HIT_PT - (x1 - x0)) / 2, max(0.0, HIT_PT - (y1 - y0)) / 2
+    status = f" ({r.status})" if r.status else ""
+    date = f": {r.date}" if r.date else ""
+    return Mark(name, r.key, f"{label} {r.key}{status}{date} · {lane_label}",
+                x0 - grow_x, y0 - grow_y, x1 - x0 + 2 * grow_x, y1 - y0 + 2 * grow_y)
+
+
+def _with_links(svg: bytes, marks: list[Mark]) -> bytes:
+    """The SVG with a link over each record's mark, to that record on the release page, and its
+    tooltip (an SVG ``<title>``).
+
+    The links are a group of their own (``LINKS_ID``), drawn last and transparent, rather than
+    matplotlib's ``set_url`` on each artist: a bar is up to three artists and a tiny marker is a
+    hard target, while one rectangle per record is easy to hit, and the release page reads the
+    same group to lay the links over the picture it embeds.
+    """
+    if not marks:
+        return svg
+    # transparent, yet painted: a fill of opacity 0 still takes the pointer (a fill of none would not)
+    lines = [f' <g id="{LINKS_ID}" fill="#ffffff" fill-opacity="0">']
+    for m in marks:
+        href = f"{PAGE}#record/{quote(m.table, safe='')}/{quote(m.key, safe='')}"
+        lines.append(f'  <a xlink:href="{_xml(href)}"><title>{_xml(m.label)}</title>'
+                     f'<rect x="{m.x:.1f}" y="{m.y:.1f}" width="{m.width:.1f}" height="{m.height:.1f}"/></a>')
+    lines.append(" </g>\n")
+    end = svg.rindex(b"</svg>")
+    return svg[:end] + "\n".join(lines).encode("utf-8") + svg[end:]
+
+
+def _xml(text: str) -> str:
+    return escape(text, {'"': "&quot;"})
+
+
 def _count(n: int, noun: str, words: bool = False) -> str:
     number = ("no", "one", "two", "three")[n] if words and n < 4 else str(n)
     return f"{number} {noun}{'' if n == 1 else 's'}"
@@ -591,7 +679,8 @@ def _note(to_state: dict, periods: list, shared: bool) -> str:
 
 # -- the figure ---------------------------------------------------------------------------------
 
-def _figure(descriptor: dict, tables: dict) -> Figure:
+def _figure(descriptor: dict, tables: dict) -> tuple[Figure, list[Mark]]:
+    """The figure, and the marks of its records (none when it shows counts or nothing)."""
     title = str(descriptor.get("title") or descriptor.get("name") or "Timeline")
     version = str(descriptor.get("version") or "")
     types = _record_types(tables)
@@ -603,14 +692,14 @@ def _figure(descriptor: dict, tables: dict) -> Figure:
         message = "No dated records in this release."
         if undated:
             message = f"No dated records in this release ({_count(undated, 'record')} without a date)."
-        return _empty_figure(title, f"{vtext}timeline of the dated records", message)
+        return _empty_figure(title, f"{vtext}timeline of the dated records", message), []
 
     periods = _periods(dated.start, dated.end)
     panel = _panels(dated.start, periods)
     lanes = dated.lanes
     labels = [_lane_label(lane, names) for lane in lanes]
     if n > AGGREGATE_ABOVE:
-        return _counts_figure(title, vtext, types, to_state, dated, periods, panel, labels)
+        return _counts_figure(title, vtext, types, to_state, dated, periods, panel, labels), []
 
     records = _records(tables, types, dated)
     for r in records:
@@ -654,9 +743,12 @@ def _figure(descriptor: dict, tables: dict) -> Figure:
                  [_count(c, "record") for c in per_panel])
     height = fig.get_size_inches()[1]
 
+    marks = []
     for r in records:
         y = lane_top[lanes.index(r.lane)] + LANE_PAD + r.row + 0.5
         _draw_record(axes[r.panel], r, y, types[r.kind], limits[r.panel], scale[r.panel])
+        marks.append(_mark(fig, axes[r.panel], r, y, types[r.kind], limits[r.panel], scale[r.panel],
+                           labels[lanes.index(r.lane)]))
 
     _lane_labels(fig, axes, labels, left - 0.12, lane_top, rows_of)
     _breaks(axes, widths, axes_in)
@@ -694,7 +786,7 @@ def _figure(descriptor: dict, tables: dict) -> Figure:
     if undated:
         note += f" Not shown: {_count(undated, 'record')} without a date."
     fig.text(x0, 0.12 / height, note, fontsize=7.5, color=GREY, va="bottom")
-    return fig
+    return fig, marks
 
 
 # -- counts, above AGGREGATE_ABOVE records ------------------------------------------------------
@@ -849,10 +941,11 @@ def timeline(descriptor: dict, tables: dict) -> dict[str, bytes]:
     with matplotlib.rc_context():
         matplotlib.rcdefaults()  # matplotlib's own defaults, whatever the user's matplotlibrc says
         matplotlib.rcParams.update(RC)
-        fig = _figure(descriptor, tables)
+        fig, marks = _figure(descriptor, tables)
         for fmt, meta in (("png", {"Software": None, "Title": title}),
                           ("svg", {"Date": None, "Creator": None, "Title": title})):
             buf = io.BytesIO()
             fig.savefig(buf, format=fmt, dpi=DPI, metadata=meta, facecolor="white")
             out[f"timeline.{fmt}"] = buf.getvalue()
+    out["timeline.svg"] = _with_links(out["timeline.svg"], marks)
     return out
