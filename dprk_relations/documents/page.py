@@ -1,19 +1,29 @@
-"""The release page, index.html: one self-contained file that works offline.
+"""The release page, index.html: one self-contained file that works offline, and an explorer
+of the release's records.
 
-Everything the page shows is in the file: the styles and script inline, the
-timeline as a data: URI, each table's preview as JSON in a
-``<script type="application/json">`` block. A Content-Security-Policy forbids
-every network request, and allows only the page's own inline style and script
-(by their sha256). Data cells are written with ``textContent``, never parsed
-as HTML, and the JSON escapes ``<``, ``>`` and ``&`` so no cell can close its
+Everything the page shows is in the file: the styles and script inline, the timeline as a
+data: URI, and every row of every table as JSON in a ``<script type="application/json">``
+block, so that any record can be opened with its citations and sources without a request.
+A Content-Security-Policy forbids every network request, and allows only the page's own
+inline style and script (by their sha256). Data cells are written with ``textContent``,
+never parsed as HTML, and the JSON escapes ``<``, ``>`` and ``&`` so no cell can close its
 block.
 
-The same inputs give the same bytes: nothing here reads the clock, draws a
-random number or looks at the file system.
+What links where comes from the descriptor, not from names: a table's primary key, its
+foreign keys, its ``list-foreign-key`` rules (space-separated lists of ids) and derived
+columns traced to one key (``x-derived-from``, like ``source_ids``); which table holds the
+citations, which of its columns point at the cited record, its evidence and its source come
+from the ``citation-target``, ``evidence`` and ``supports`` rules.
 
-The page's size and cost do not grow with the tables: a preview parses only the
-first PREVIEW_ROWS rows of its CSV, the row count is read from the bytes with
-numpy (record ends outside quotes), and sizes and hashes are of the bytes.
+The same inputs give the same bytes: nothing here reads the clock, draws a random number or
+looks at the file system.
+
+Every row is embedded (the record view needs every citation and source), up to EMBED_ROWS
+rows of a table, far above a complete census; a table draws SHOWN_ROWS rows at a time, and its
+JSON is parsed when a table, the search or a record first needs it, so that the page opens at
+once. Beyond EMBED_ROWS only the rows held are parsed, the row count is read from the bytes
+with numpy (record ends outside quotes), and sizes and hashes are of the bytes: the page's
+size and cost stop growing with the tables.
 """
 
 from __future__ import annotations
@@ -25,19 +35,37 @@ import html
 import io
 import json
 import re
+import xml.etree.ElementTree as ET
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 import numpy as np
 
 from dprk_relations.documents.citation import DATASET, author_names, citation_text
 from dprk_relations.documents.files import sha256_hex
 
-PREVIEW_ROWS = 1000  # rows of each table in the page; the files hold the rest
+# Rows a table draws at once (scrolling to its end or "Show more" draws more; search, filters and sorting
+# see every row). Drawing is what costs: a thousand rows of the citations took about 1.3 s to lay out in
+# Chromium on this project's machine, 250 rows about 0.3 s.
+SHOWN_ROWS = 250
+# Rows of one table the page holds. A complete census stays under 30,000 rows in all tables together,
+# so the page holds every row of every table of it; a table beyond this (a synthetic benchmark of a
+# million rows) is held in part, and says so, rather than making a page of hundreds of megabytes.
+EMBED_ROWS = 30_000
 LONG_TEXT = 80  # characters: a column with longer values is clamped, full text on hover or click
 LONG_COLUMNS = {"summary", "coding_note", "evidence", "note", "description", "title", "role"}
 NUMERIC_TYPES = {"integer", "number", "year"}
+# Which column says what a record is, in lists of links and in the search over all tables: the first
+# of these that a table has.
+LABEL_COLUMNS = ("name", "title", "summary", "evidence", "office", "note")
+NOTE_COLUMNS = ("coding_note",)  # the coder's note on a record, shown apart in the record view
 FIGURES = (("timeline.svg", "image/svg+xml"), ("timeline.png", "image/png"))
+# The group of links that figure.py lays over the records' marks in timeline.svg (figure.LINKS_ID;
+# not imported, so that the page does not import matplotlib), and where those links lead.
+LINKS_ID = "timeline-links"
+RECORD_HASH = "#record/"
+SVG_NS = "http://www.w3.org/2000/svg"
+XLINK_NS = "http://www.w3.org/1999/xlink"
 IMAGE_TYPES = {".svg": "image/svg+xml", ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
                ".gif": "image/gif", ".webp": "image/webp"}
 FILE_NOTES = {
@@ -54,7 +82,7 @@ def release_page(descriptor: dict, tables: dict, codebook_md: str, files: dict[s
     """The bytes of index.html for the release described by ``descriptor``."""
     version = str(descriptor.get("version", ""))
     title = str(descriptor.get("title") or DATASET)
-    previews = _previews(descriptor, tables, files)
+    data = _tables(descriptor, tables, files)
     figure = _figure(files)
     codebook_html, codebook_ids = _codebook_section(codebook_md, files)
 
@@ -67,14 +95,17 @@ def release_page(descriptor: dict, tables: dict, codebook_md: str, files: dict[s
         sections.append(("changes", "Changes", changes))
     if figure:
         sections.append(("timeline", "Timeline", figure))
-    if previews:
-        sections.append(("tables", "Tables", _tables_section(previews, codebook_ids)))
+    if data:
+        sections.append(("explore", "Find records", _explore_section()))
+        sections.append(("tables", "Tables", _tables_section(data, codebook_ids)))
     sections.append(("codebook", "Codebook", codebook_html))
 
     nav = "".join(f'<a href="#{sid}">{_e(label)}</a>' for sid, label, _ in sections)
     body = "\n".join(f'<section id="{sid}">\n{content}\n</section>' for sid, _, content in sections)
-    data = "\n".join(f'<script type="application/json" id="data-{p["id"]}">{_json(p["data"])}</script>'
-                     for p in previews)
+    blocks = "\n".join(f'<script type="application/json" id="data-{t["id"]}">{_json(t["data"])}</script>'
+                       for t in data)
+    if data:
+        blocks += f'\n<script type="application/json" id="page-model">{_json(_model(descriptor, data))}</script>'
     csp = "; ".join([
         "default-src 'none'",
         "img-src data:",
@@ -97,16 +128,17 @@ def release_page(descriptor: dict, tables: dict, codebook_md: str, files: dict[s
 <style>{CSS}</style>
 </head>
 <body>
-{_masthead(descriptor, previews, nav)}
+{_masthead(descriptor, data, nav)}
 <main class="wrap">
 {body}
 </main>
+{_record_view() if data else ''}
 <footer class="wrap">
 <p>{_e(title)}, version {_e(version)}. This page is generated from the release's
 <a href="datapackage.json">datapackage.json</a> and data files; it is one self-contained file and loads
 nothing from the network.</p>
 </footer>
-{data}
+{blocks}
 <script>{SCRIPT}</script>
 </body>
 </html>
@@ -116,7 +148,7 @@ nothing from the network.</p>
 
 # -- pieces -------------------------------------------------------------------------------------
 
-def _masthead(meta: dict, previews: list[dict], nav: str) -> str:
+def _masthead(meta: dict, data: list[dict], nav: str) -> str:
     version = str(meta.get("version", ""))
     facts = [f'<span class="badge">Version {_e(version)}</span>']
     if meta.get("created"):
@@ -126,9 +158,9 @@ def _masthead(meta: dict, previews: list[dict], nav: str) -> str:
         label = _e(lic.get("title") or lic["name"])
         facts.append(f'<span>Licence: <a href="{_e(lic["path"])}">{label}</a></span>' if lic.get("path")
                      else f"<span>Licence: {label}</span>")
-    if previews:
-        rows = sum(p["total"] for p in previews)
-        facts.append(f"<span>{len(previews)} tables, {rows:,} rows</span>")
+    if data:
+        rows = sum(t["total"] for t in data)
+        facts.append(f"<span>{len(data)} tables, {rows:,} rows</span>")
     keywords = "".join(f"<li>{_e(k)}</li>" for k in meta.get("keywords", []))
     authors = "; ".join(author_names(meta))
     return f"""<header class="masthead">
@@ -224,42 +256,96 @@ hash cannot be printed here; check a download with <code>dprk-relations verify {
 def _figure(files: dict[str, bytes]) -> str:
     for name, mime in FIGURES:
         if files.get(name):
-            links = " · ".join(_link(n, n) for n, _ in FIGURES if files.get(n))
+            image, links = files[name], ""
+            if name == "timeline.svg":
+                image, links = _timeline_links(image)
+            downloads = " · ".join(_link(n, n) for n, _ in FIGURES if files.get(n))
+            caption = "The dated records of this release over time."
+            if links:
+                caption += " Point at a mark to see which record it is; click it to open the record."
             return f"""<h2>Timeline</h2>
 <figure class="timeline">
-<img src="{_data_uri(files[name], mime)}" alt="Timeline of the dated records in this release">
-<figcaption>The dated records of this release over time. Download: {links}.</figcaption>
+<div class="figure-stack">
+<img src="{_data_uri(image, mime)}" alt="Timeline of the dated records in this release">
+{links}</div>
+<figcaption>{caption} Download: {downloads}.</figcaption>
 </figure>"""
     return ""
 
 
-def _previews(meta: dict, tables: dict, files: dict[str, bytes]) -> list[dict]:
-    """One preview per CSV table, in descriptor order: columns, the first rows, the row count."""
-    out, ids = [], set()
-    for res in meta.get("resources", []):
-        path = res.get("path")
-        if res.get("format") != "csv" or not isinstance(path, str) or path not in files:
+def _timeline_links(svg: bytes) -> tuple[bytes, str]:
+    """The picture without its links, and the links as an inline SVG to lay over it.
+
+    An ``<img>`` shows an SVG as a picture (its links are inert), and the figure cannot be inlined
+    as it is: matplotlib styles with ``style`` attributes, which the page's policy forbids. So the
+    picture stays an image, and the links figure.py put over each record's mark (a transparent
+    rectangle and a ``<title>``, in the SVG's own units) are copied into an SVG of the same
+    viewBox laid over it, each leading to the record's view on this page. The copy is rebuilt
+    from parsed values, never pasted, so the file cannot put markup into the page.
+    """
+    match = re.search(rb'\s*<g id="' + LINKS_ID.encode() + rb'"[^>]*>.*?</g>', svg, re.S)
+    if not match:
+        return svg, ""
+    picture = svg[:match.start()] + svg[match.end():]
+    root = ET.fromstring(svg)
+    view = [float(v) for v in (root.get("viewBox") or "").split()]
+    group = next((g for g in root.iter(f"{{{SVG_NS}}}g") if g.get("id") == LINKS_ID), None)
+    if len(view) != 4 or group is None:
+        return picture, ""
+    links = []
+    for a in group.iter(f"{{{SVG_NS}}}a"):
+        href = a.get(f"{{{XLINK_NS}}}href") or a.get("href") or ""
+        target = href.partition("#")[2].split("/")
+        rect = a.find(f"{{{SVG_NS}}}rect")
+        if len(target) != 3 or target[0] != "record" or rect is None:
             continue
+        table, key = (quote(unquote(t), safe="") for t in target[1:])
+        box = " ".join(f'{k}="{float(rect.get(k, 0)):.1f}"' for k in ("x", "y", "width", "height"))
+        label = _e(a.findtext(f"{{{SVG_NS}}}title") or f"{table} {key}")
+        links.append(f'<a href="{RECORD_HASH}{table}/{key}"><title>{label}</title><rect {box}/></a>')
+    if not links:
+        return picture, ""
+    box = " ".join(f"{v:g}" for v in view)
+    return picture, (f'<svg class="marks" viewBox="{box}" preserveAspectRatio="none" role="group" '
+                     f'aria-label="Records in the timeline">\n' + "\n".join(links) + "\n</svg>\n")
+
+
+def _tables(meta: dict, tables: dict, files: dict[str, bytes]) -> list[dict]:
+    """Every CSV table, in descriptor order: its columns (with what each links to), all its rows."""
+    resources = [r for r in meta.get("resources", []) if r.get("format") == "csv"
+                 and isinstance(r.get("path"), str) and r["path"] in files]
+    schemas = {str(r.get("name", r["path"])): _schema(r, tables) for r in resources}
+    keys = {name: _key(schema) for name, schema in schemas.items()}
+    out, ids = [], set()
+    for res in resources:
+        path = res["path"]
         name = str(res.get("name", path))
-        header, rows, total = _read_csv(files[path], PREVIEW_ROWS)
-        schema = res.get("schema") or getattr(tables.get(name), "schema", None) or {}
+        schema = schemas[name]
+        header, rows, total = _read_csv(files[path], EMBED_ROWS)
         fields = {f.get("name"): f for f in schema.get("fields", [])}
+        links = _links(name, schema, schemas, keys)
         columns = []
         for j, col in enumerate(header):
             f = fields.get(col, {})
             longest = max((len(r[j]) for r in rows if j < len(r)), default=0)
-            columns.append({
+            column = {
                 "name": col,
                 "type": f.get("type", "string"),
                 "description": f.get("description", ""),
                 "derived": bool(f.get("x-derived-from")),
                 "numeric": f.get("type") in NUMERIC_TYPES,
                 "long": longest > LONG_TEXT or (col in LONG_COLUMNS and longest > LONG_TEXT // 2),
-            })
+            }
+            labels = {str(c.get("value")): str(c["label"]) for c in f.get("categories") or []
+                      if isinstance(c, dict) and c.get("label")}
+            if labels:
+                column["labels"] = labels
+            if col in links:
+                column["ref"], column["list"] = links[col]
+            columns.append(column)
         rows = [r + [""] * (len(header) - len(r)) if len(r) < len(header) else r[:len(header)] for r in rows]
         rt = tables.get(name)
         row_text = getattr(getattr(rt, "table", None), "row_description", "") or schema.get("x-row", "")
-        key = schema.get("primaryKey") or list(getattr(getattr(rt, "table", None), "primary_key", ()) or ())
         tid = _unique(re.sub(r"[^a-z0-9_-]+", "-", name.lower()).strip("-") or "table", ids)
         parquet = next((r.get("path") for r in meta.get("resources", [])
                         if r.get("format") == "parquet" and r.get("path") == path[:-4] + ".parquet"
@@ -267,12 +353,137 @@ def _previews(meta: dict, tables: dict, files: dict[str, bytes]) -> list[dict]:
         out.append({
             "id": tid, "name": name, "title": str(res.get("title") or name),
             "description": str(res.get("description", "")), "row": str(row_text),
-            "key": [key] if isinstance(key, str) else list(key), "path": path, "parquet": parquet,
+            "key": list(keys[name]), "path": path, "parquet": parquet, "header": header, "schema": schema,
             "bytes": len(files[path]), "parquet_bytes": len(files[parquet]) if parquet else 0,
             "total": total, "shown": len(rows),
             "data": {"columns": columns, "rows": rows, "total": total},
         })
     return out
+
+
+def _schema(res: dict, tables: dict) -> dict:
+    schema = res.get("schema")
+    if not isinstance(schema, dict):
+        schema = getattr(tables.get(str(res.get("name", ""))), "schema", None) or {}
+    return schema
+
+
+def _key(schema: dict) -> tuple[str, ...]:
+    key = schema.get("primaryKey") or ()
+    return (key,) if isinstance(key, str) else tuple(key)
+
+
+def _links(name: str, schema: dict, schemas: dict, keys: dict) -> dict[str, tuple[str, bool]]:
+    """Column -> (table its values are keys of, whether it holds a space-separated list of them).
+
+    A record view opens by primary key, so only references to a single-column primary key link:
+    the foreign keys, the ``list-foreign-key`` rules, and a derived column traced to exactly one
+    such key (``source_ids`` from ``citations.source_id``, a foreign key to sources), which is a
+    list when its name is plural (``_ids``), the descriptor having no other word for it (and a
+    column named otherwise, such as ``source_count``, is no id at all).
+    """
+    def single_key(table: str, field: str) -> bool:
+        return keys.get(table) == (field,)
+
+    out: dict[str, tuple[str, bool]] = {}
+    for fk in schema.get("foreignKeys") or []:
+        fields = fk.get("fields")
+        ref = fk.get("reference") or {}
+        target, to = ref.get("resource") or name, ref.get("fields")
+        fields = [fields] if isinstance(fields, str) else list(fields or [])
+        to = [to] if isinstance(to, str) else list(to or [])
+        if len(fields) == 1 and len(to) == 1 and single_key(target, to[0]):
+            out[fields[0]] = (target, False)
+    for rule in schema.get("x-rules") or []:
+        if rule.get("rule") == "list-foreign-key" and single_key(rule.get("resource") or name, rule.get("key")):
+            out[rule["field"]] = (rule.get("resource") or name, True)
+    for f in schema.get("fields", []):
+        source = f.get("x-derived-from") or []
+        named = str(f.get("name", "")).endswith(("_id", "_ids"))  # not a count derived from the same key
+        if f.get("name") in out or not named or len(source) != 1 or source[0].count(".") != 1:
+            continue
+        table, field = source[0].split(".")
+        if table not in schemas:
+            continue
+        target = table if single_key(table, field) else _links(table, schemas[table], {}, keys).get(field, (None,))[0]
+        if target:
+            out[f["name"]] = (target, f["name"].endswith("_ids"))
+    return out
+
+
+def _model(meta: dict, data: list[dict]) -> dict:
+    """What the script needs to know about the tables beyond their rows: which column is the key,
+    the status, the dyad, the period, the label and the note, and where the citations are."""
+    names = {t["name"] for t in data}
+    tables = []
+    for t in data:
+        header, fields = t["header"], {f.get("name"): f for f in t["schema"].get("fields", [])}
+        low, high = _period(header, fields)
+        date = ((fields.get(low) or {}).get("x-derived-from") or [""])[0] if low else ""
+        key = t["key"][0] if len(t["key"]) == 1 else ""
+        tables.append({
+            "name": t["name"], "id": t["id"], "title": t["title"], "row": t["row"], "key": key,
+            "path": t["path"], "partial": t["shown"] < t["total"],
+            "status": "status" if "status" in header else "",
+            "dyad": "dyad" if "dyad" in header else "",
+            "period": [low, high] if low else [],
+            "date": date if date in header else "",
+            "label": next((c for c in LABEL_COLUMNS if c in header and c != key), ""),
+            "note": next((c for c in NOTE_COLUMNS if c in header), ""),
+            "links": [[c["name"], c["ref"]] for c in t["data"]["columns"] if c.get("ref")],
+        })
+    return {"show": SHOWN_ROWS, "tables": tables, "citations": _citations(data, names)}
+
+
+def _period(header: list[str], fields: dict) -> tuple[str, str]:
+    """The earliest and latest possible days that place a record in a decade: ``date_min`` and
+    ``date_max``, or else the first derived pair ``*_min``/``*_max`` (an agreement's signing)."""
+    pairs = [(c, c[:-4] + "_max") for c in header if c.endswith("_min") and c[:-4] + "_max" in header
+             and (fields.get(c) or {}).get("type") == "date"]
+    pairs.sort(key=lambda p: p[0] != "date_min")
+    return pairs[0] if pairs else ("", "")
+
+
+def _citations(data: list[dict], names: set[str]) -> dict | None:
+    """The citations table, from its ``citation-target`` rule: the column that points at each cited
+    table, the evidence and the source, and which of the source's columns say what it is."""
+    for t in data:
+        rules = {r.get("rule"): r for r in t["schema"].get("x-rules") or [] if isinstance(r, dict)}
+        if "citation-target" not in rules:
+            continue
+        links = {c["name"]: c.get("ref") for c in t["data"]["columns"] if c.get("ref") and not c.get("list")}
+        targets = {}
+        for field in rules["citation-target"].get("fields") or []:
+            if links.get(field) and links[field] not in targets:
+                targets[links[field]] = field
+        evidence = rules.get("evidence") or {}
+        source = evidence.get("source", "")
+        sources = links.get(source)
+        if sources not in names:
+            sources = None
+        header = t["header"]
+        out = {
+            "table": t["name"], "targets": targets,
+            "evidence": evidence.get("field", "") if evidence.get("field") in header else "",
+            "source": source if sources else "",
+            "supports": (rules.get("supports") or {}).get("field", ""),
+            "locator": "locator" if "locator" in header else "",
+            "sources": None,
+        }
+        if sources:
+            s = next(x for x in data if x["name"] == sources)
+            fields = s["schema"].get("fields", [])
+            url = next((f["name"] for f in fields
+                        if str((f.get("constraints") or {}).get("pattern", "")).startswith("^https?://")), "")
+            sh = s["header"]
+            out["sources"] = {
+                "table": sources, "url": url if url in sh else "",
+                "title": next((c for c in ("title", "name") if c in sh), ""),
+                "publisher": "publisher" if "publisher" in sh else "",
+                "date": "published" if "published" in sh else "",
+            }
+        return out
+    return None
 
 
 def _read_csv(data: bytes, cap: int) -> tuple[list[str], list[list[str]], int]:
@@ -324,53 +535,87 @@ def _count_records(data: bytes) -> int:
     return int(lines[1:].sum())
 
 
-def _tables_section(previews: list[dict], codebook_ids: set[str]) -> str:
+def _explore_section() -> str:
+    return """<h2>Find records</h2>
+<p class="note">Search every table at once, and narrow the records by table, status, dyad and period (a
+record counts in every decade its possible dates overlap). Click an id to open its record: its fields,
+its citations with their evidence and sources, and the records that point to it.</p>
+<div class="view explore" data-view="explore">
+<div class="toolbar">
+<input type="search" placeholder="Search all records…" aria-label="Search all records" autocomplete="off"
+spellcheck="false">
+<span class="filters"></span>
+<span class="count" aria-live="polite"></span>
+</div>
+<div class="scroll preview"><table class="data"><tbody></tbody></table></div>
+<p class="more" hidden><span></span> <button type="button">Show more</button></p>
+<p class="nomatch" hidden>No records match the search and filters.</p>
+</div>
+<noscript><p class="note">The search needs JavaScript; the data files are in the downloads above.</p></noscript>"""
+
+
+def _record_view() -> str:
+    """The record view: a panel beside the page, filled by the script from the embedded rows when
+    the address names a record (#record/table/key), so that a record can be linked to and the
+    browser's back button walks back through the records seen."""
+    return """<aside id="record" class="record" hidden tabindex="-1" aria-labelledby="record-title">
+<div class="record-bar"><span>Record</span>
+<button type="button" class="close" aria-label="Close the record view">Close</button></div>
+<div class="record-body"></div>
+</aside>"""
+
+
+def _tables_section(data: list[dict], codebook_ids: set[str]) -> str:
     tabs = "".join(
-        f'<button type="button" role="tab" id="tab-{p["id"]}" aria-controls="table-{p["id"]}" '
+        f'<button type="button" role="tab" id="tab-{t["id"]}" aria-controls="table-{t["id"]}" '
         + ('aria-selected="true">' if i == 0 else 'aria-selected="false" tabindex="-1">')
-        + f'{_e(p["title"])} <span class="n">{p["total"]:,}</span></button>'
-        for i, p in enumerate(previews))
-    panels = "\n".join(_panel(p, codebook_ids) for p in previews)
+        + f'{_e(t["title"])} <span class="n">{t["total"]:,}</span></button>'
+        for i, t in enumerate(data))
+    panels = "\n".join(_panel(t, codebook_ids) for t in data)
     return f"""<h2>Tables</h2>
-<p class="note">A preview of each table: type in the search box to filter its rows, click a column
-heading to sort (again to reverse), hover over a column heading for its description, and click a long
-text to read all of it. The codebook below documents every column.</p>
+<p class="note">Every row of each table: type in the search box or choose a status, dyad or period to
+narrow its rows, click a column heading to sort (again to reverse), hover over a column heading for its
+description, click a long text to read all of it, and click an id to open its record. The codebook below
+documents every column.</p>
 <div class="tablist" role="tablist" aria-label="Tables" hidden>{tabs}</div>
-<noscript><p class="note">The previews need JavaScript; the data files are in the downloads above.</p></noscript>
+<noscript><p class="note">The tables need JavaScript; the data files are in the downloads above.</p></noscript>
 {panels}"""
 
 
-def _panel(p: dict, codebook_ids: set[str]) -> str:
-    downloads = [f'{_link(p["path"], "CSV")} ({_size(p["bytes"])})']
-    if p["parquet"]:
-        downloads.append(f'{_link(p["parquet"], "Parquet")} ({_size(p["parquet_bytes"])})')
+def _panel(t: dict, codebook_ids: set[str]) -> str:
+    downloads = [f'{_link(t["path"], "CSV")} ({_size(t["bytes"])})']
+    if t["parquet"]:
+        downloads.append(f'{_link(t["parquet"], "Parquet")} ({_size(t["parquet_bytes"])})')
     facts = []
-    if p["row"]:
-        facts.append(f"<dt>A row is</dt><dd>{_e(p['row'])}</dd>")
-    if p["key"]:
-        facts.append("<dt>Key</dt><dd>" + ", ".join(f"<code>{_e(k)}</code>" for k in p["key"]) + "</dd>")
-    facts.append(f"<dt>Rows</dt><dd>{p['total']:,}</dd>")
+    if t["row"]:
+        facts.append(f"<dt>A row is</dt><dd>{_e(t['row'])}</dd>")
+    if t["key"]:
+        facts.append("<dt>Key</dt><dd>" + ", ".join(f"<code>{_e(k)}</code>" for k in t["key"]) + "</dd>")
+    facts.append(f"<dt>Rows</dt><dd>{t['total']:,}</dd>")
     facts.append(f"<dt>Files</dt><dd>{' · '.join(downloads)}</dd>")
-    entry = "cb-" + _slug(f"table {p['name']}")  # the codebook's heading "Table `name`"
+    entry = "cb-" + _slug(f"table {t['name']}")  # the codebook's heading "Table `name`"
     if entry in codebook_ids:
         facts.append(f'<dt>Columns</dt><dd><a href="#{entry}">described in the codebook</a></dd>')
     cap = ""
-    if p["shown"] < p["total"]:
-        cap = (f'<p class="cap">This preview holds the first {p["shown"]:,} of {p["total"]:,} rows; search and '
-               f'sort apply to these. The whole table is in {_link(p["path"])}.</p>')
-    return f"""<div class="panel" role="tabpanel" id="table-{p['id']}" aria-labelledby="tab-{p['id']}"
-data-table="{p['id']}">
-<h3>{_e(p['title'])} <code>{_e(p['name'])}</code></h3>
-<p>{_e(p['description'])}</p>
+    if t["shown"] < t["total"]:
+        cap = (f'<p class="cap">This page holds the first {t["shown"]:,} of {t["total"]:,} rows; search, '
+               f'filters, sorting and the records opened here apply to these. The whole table is in '
+               f'{_link(t["path"])}.</p>')
+    return f"""<div class="panel view" role="tabpanel" id="table-{t['id']}" aria-labelledby="tab-{t['id']}"
+data-table="{_e(t['name'])}">
+<h3>{_e(t['title'])} <code>{_e(t['name'])}</code></h3>
+<p>{_e(t['description'])}</p>
 <dl class="facts">{''.join(facts)}</dl>
 {cap}
 <div class="toolbar">
-<input type="search" placeholder="Search {_e(p['title'].lower())}…" aria-label="Search {_e(p['title'])}"
+<input type="search" placeholder="Search {_e(t['title'].lower())}…" aria-label="Search {_e(t['title'])}"
 autocomplete="off" spellcheck="false">
-<span class="count" aria-live="polite">{p['shown']:,} rows</span>
+<span class="filters"></span>
+<span class="count" aria-live="polite">{t['shown']:,} rows</span>
 </div>
 <div class="scroll preview"><table class="data"><tbody></tbody></table></div>
-<p class="nomatch" hidden>No rows match the search.</p>
+<p class="more" hidden><span></span> <button type="button">Show more</button></p>
+<p class="nomatch" hidden>No rows match the search and filters.</p>
 </div>"""
 
 
