@@ -14,8 +14,10 @@ import re
 import shutil
 import struct
 import zlib
+from html import escape as html_escape
 from html.parser import HTMLParser
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from playwright.sync_api import expect, sync_playwright
@@ -30,6 +32,7 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 NETWORK = ("http:", "https:", "ws:", "wss:", "ftp:")
+URI_SAFE = "!*'()"  # what encodeURIComponent leaves as it is, besides letters, digits and -_.~
 
 
 # -- fixtures and helpers -------------------------------------------------------------------------
@@ -479,22 +482,78 @@ def test_cell_text_is_shown_as_text_never_run_as_html(release, descriptor, open_
     evil = '</script><!-- <b>b</b> & <img src=x onerror="document.title=\'pwned\'">'
     codebook_md, files = page_inputs(release, descriptor)
     rows = list(csv.reader(io.StringIO(files["data/visits.csv"].decode("utf-8"), newline="")))
-    for col in ("location", "coding_note"):  # a short column and a long one (clamped)
+    # a short column, a long one (clamped), a reference (a link) and a list of them
+    for col in ("location", "coding_note", "envoy_of_id", "met_ids"):
         rows[2][rows[0].index(col)] = evil
+    key = rows[2][0]
     buf = io.StringIO()
     csv.writer(buf, lineterminator="\n").writerows(rows)
     files["data/visits.csv"] = buf.getvalue().encode("utf-8")
+    # an address that is a script is no link
+    sources = list(csv.reader(io.StringIO(files["data/sources.csv"].decode("utf-8"), newline="")))
+    sources[1][sources[0].index("url")] = "javascript:document.title='pwned'"
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerows(sources)
+    files["data/sources.csv"] = buf.getvalue().encode("utf-8")
     html = release_page(descriptor, {}, codebook_md, files).decode("utf-8")
     block = re.search(r'<script type="application/json" id="data-visits">(.*?)</script>', html, re.S).group(1)
     assert not re.search(r"[<>&]", block) and json.loads(block)["rows"][1][rows[0].index("location")] == evil
     (tmp_path / "index.html").write_text(html, encoding="utf-8")
 
     o = open_page(tmp_path / "index.html")
-    show_table(o.page, "visits")
-    o.page.locator("#table-visits input[type=search]").fill("pwned")
-    assert column(o.page, "visits", "location") == column(o.page, "visits", "coding_note") == [evil]
-    assert o.page.locator("#table-visits tbody b, #table-visits tbody img").count() == 0
-    assert "pwned" not in o.page.title()
+    page = o.page
+    show_table(page, "visits")
+    page.locator("#table-visits input[type=search]").fill("pwned")
+    assert column(page, "visits", "location") == column(page, "visits", "coding_note") == [evil]
+    assert column(page, "visits", "envoy_of_id") == column(page, "visits", "met_ids") == [evil]
+    assert page.locator("#table-visits tbody b, #table-visits tbody img").count() == 0
+    links = page.locator("#table-visits tbody a.id").evaluate_all("as => as.map(a => a.getAttribute('href'))")
+    assert f"#record/actors/{quote(evil, safe=URI_SAFE)}" in links  # the id is a link, percent-encoded
+    page.locator(f'#table-visits tbody a.id[href="{href("visits", key)}"]').click()
+    record = page.locator("#record")
+    expect(record.locator("h2 code")).to_have_text(key)
+    assert record.locator(".coding-note").inner_text() == evil
+    assert record.locator("b, img").count() == 0
+    # a reference to no record says so
+    record.locator("dd a.id").filter(has_text="</script>").first.click()
+    expect(record.locator("h2 code")).to_have_text(evil)
+    assert "no record" in record.locator(".note").inner_text()
+    page.evaluate(f"location.hash = {json.dumps(href('sources', sources[1][0]))}")
+    expect(record.locator("h2 code")).to_have_text(sources[1][0])
+    assert record.locator("dl.fields a.url").count() == 0
+    assert "javascript:" in record.locator("dl.fields").inner_text()
+    assert page.locator("a[href^='javascript:' i]").count() == 0
+    assert "pwned" not in page.title()
+    o.assert_clean()
+
+
+def test_the_timeline_links_cannot_put_markup_into_the_page(release, descriptor, open_page, tmp_path):
+    """The page rebuilds the figure's links from parsed values: a title or an address from the SVG
+    is text and a percent-encoded key, whatever it holds."""
+    evil = '</svg><script>document.title="pwned"</script><img src=x onerror="document.title=1">'
+    title = html_escape(evil)
+    svg = TINY_SVG.replace(b"</svg>", (
+        '<g id="timeline-links" fill="#ffffff" fill-opacity="0">'
+        f'<a xlink:href="index.html#record/visits/{quote(evil, safe="")}"><title>{title}</title>'
+        '<rect x="10" y="10" width="20" height="20"/></a>'
+        '<a xlink:href="javascript:alert(1)"><title>not a record</title><rect x="40" y="10" width="20" height="20"/></a>'
+        '</g></svg>').encode())
+    svg = svg.replace(b'<svg xmlns="http://www.w3.org/2000/svg"',
+                      b'<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink"')
+    codebook_md, files = page_inputs(release, descriptor)
+    files = {p: data for p, data in files.items() if not p.startswith("timeline.")}
+    html = release_page(descriptor, {}, codebook_md, {**files, "timeline.svg": svg})
+    assert b"<script>document" not in html and b"timeline-links" not in html  # the picture has no links left
+    (tmp_path / "index.html").write_bytes(html)
+    o = open_page(tmp_path / "index.html")
+    page = o.page
+    marks = page.locator("#timeline svg.marks a")
+    assert marks.evaluate_all("as => as.map(a => a.getAttribute('href'))") == [href("visits", quote(evil, safe=""))]
+    assert marks.locator("title").text_content() == evil
+    assert page.locator("#timeline script, #timeline img").count() == 1  # the picture itself
+    marks.locator("rect").click()
+    expect(page.locator("#record h2 code")).to_have_text(evil)
+    assert "pwned" not in page.title() and page.title() != "1"
     o.assert_clean()
 
 
@@ -560,9 +619,404 @@ def test_no_request_leaves_the_page_even_without_its_policy(release, descriptor,
     page.locator("button[data-copy=citation-text]").click()
     for name in csv_tables(release, descriptor):
         show_table(page, name)
+        page.locator(f"#table-{name} tbody a.id").first.click()  # a record, its citations and sources
+        expect(page.locator("#record")).to_be_visible()
+        page.locator("#record button.close").click()
         page.locator(f"#table-{name} thead th button").first.click()
         page.locator(f"#table-{name} input[type=search]").fill("a")
+        for select in page.locator(f"#table-{name} .filters select").all():
+            select.select_option(index=1)
+    page.locator("#explore").scroll_into_view_if_needed()
+    for select in page.locator("[data-view=explore] .filters select").all():
+        select.select_option(index=1)
+    page.locator("#timeline svg.marks a").first.hover()
+    page.locator("#timeline svg.marks a").first.click()
+    expect(page.locator("#record")).to_be_visible()
     page.keyboard.press("End")
     page.wait_for_load_state("networkidle")
     assert o.requests and o.requests[0] == o.url
     o.assert_clean()
+
+
+# -- the explorer: links, records, filters, the timeline ----------------------------------------
+
+def records(release: Path, descriptor: dict) -> dict[str, list[dict]]:
+    """Table name -> its rows as dicts, from the release's CSV files."""
+    return {name: [dict(zip(rows[0], r)) for r in rows[1:]] for name, rows in csv_tables(release, descriptor).items()}
+
+
+def schema(descriptor: dict, name: str) -> dict:
+    return next(r["schema"] for r in descriptor["resources"] if r["name"] == name and r["format"] == "csv")
+
+
+def expected_links(descriptor: dict, name: str) -> dict[str, tuple[str, bool]]:
+    """Column -> (table it points into, a list?), read from the descriptor here, not by the page's code."""
+    s = schema(descriptor, name)
+    out = {s["primaryKey"][0]: (name, False)}
+    for fk in s.get("foreignKeys", []):
+        out[fk["fields"][0]] = (fk["reference"]["resource"] or name, False)
+    for rule in s.get("x-rules", []):
+        if rule["rule"] == "list-foreign-key":
+            out[rule["field"]] = (rule["resource"], True)
+    fields = {f["name"] for f in s["fields"]}
+    if "source_ids" in fields:  # derived from citations.source_id: the ids of the sources cited
+        out["source_ids"] = ("sources", True)
+    if "amount_usd_rate_id" in fields:  # derived from exchange_rates.rate_id
+        out["amount_usd_rate_id"] = ("exchange_rates", False)
+    return out
+
+
+def href(table: str, key: str) -> str:
+    return f"#record/{table}/{key}"
+
+
+def cited_most(rows: dict, column: str) -> str:
+    """The record cited most often through the citations' ``column`` (the first of those, in key order)."""
+    counts: dict[str, int] = {}
+    for c in rows["citations"]:
+        if c[column]:
+            counts[c[column]] = counts.get(c[column], 0) + 1
+    return min(counts, key=lambda k: (-counts[k], k))
+
+
+def decades_of(row: dict, low: str = "date_min", high: str = "date_max") -> set[int]:
+    """The decades a record's possible dates overlap (an open end: the other end alone)."""
+    if not low:
+        return set()
+    a, b = (int(row[c][:4]) if row[c] else None for c in (low, high))
+    a, b = a if a is not None else b, b if b is not None else a
+    return set() if a is None else set(range(a // 10 * 10, b // 10 * 10 + 1, 10))
+
+
+def test_every_key_and_reference_is_a_link_to_its_record(release, descriptor, open_page):
+    rows = csv_tables(release, descriptor)
+    o = open_page(release / "index.html")
+    page = o.page
+    linked = 0
+    for name, table in rows.items():
+        header, body = table[0], table[1:SHOWN_ROWS + 1]
+        links = expected_links(descriptor, name)
+        show_table(page, name)
+        # per drawn row and column: the text of the cell and the targets of its links
+        drawn = page.eval_on_selector_all(
+            f"#table-{name} table.data tbody tr",
+            "rows => rows.map(r => Array.from(r.cells).map(td => "
+            "[td.textContent, Array.from(td.querySelectorAll('a.id')).map(a => a.getAttribute('href'))]))")
+        assert [[text for text, _ in r] for r in drawn] == body, name  # links keep the text as it is
+        for j, col in enumerate(header):
+            for r, cells in zip(body, drawn):
+                value, hrefs = r[j], cells[j][1]
+                if col in links and value:
+                    target, is_list = links[col]
+                    ids = value.split(" ") if is_list else [value]
+                    assert hrefs == [href(target, i) for i in ids], (name, col, value)
+                    linked += len(ids)
+                else:
+                    assert hrefs == [], (name, col, value)
+    assert linked > 3_000  # ids, references and lists in the rows drawn of every table
+    # and a link leads to a record that exists
+    for target_href in page.eval_on_selector_all("#table-visits a.id", "as => as.map(a => a.getAttribute('href'))")[:40]:
+        page.evaluate(f"location.hash = {json.dumps(target_href)}")
+        assert page.locator("#record h2 code").inner_text() == target_href.rsplit("/", 1)[1]
+        assert page.locator("#record dl.fields").count() == 1, target_href  # found, not "no record"
+    o.assert_clean()
+
+
+def test_clicking_an_id_opens_its_record_with_all_its_fields(release, descriptor, open_page):
+    rows = records(release, descriptor)
+    key = cited_most(rows, "visit_id")
+    visit = next(v for v in rows["visits"] if v["visit_id"] == key)
+    fields = {f["name"]: f for f in schema(descriptor, "visits")["fields"]}
+    actor = next(a for a in rows["actors"] if a["actor_id"] == visit["visitor_id"])
+
+    o = open_page(release / "index.html")
+    page = o.page
+    show_table(page, "visits")
+    page.locator("#table-visits input[type=search]").fill(key)
+    before = column(page, "visits", "visit_id")
+    assert key in before
+    page.locator(f'#table-visits tbody a.id[href="{href("visits", key)}"]').first.click()
+    record = page.locator("#record")
+    expect(record).to_be_visible()
+    assert page.url.endswith(href("visits", key))
+    assert record.locator("h2 .kind").inner_text().lower() == "visits"
+    assert record.locator("h2 code").inner_text() == key
+    # every field, in the order of the table, with its value, and a category's label from the schema
+    names = record.locator("dl.fields dt").all_inner_texts()
+    assert names == [c for c in visit if c != "coding_note"]
+    values = dict(zip(names, record.locator("dl.fields dd").all_inner_texts()))
+    for col, value in visit.items():
+        if col == "coding_note":
+            continue
+        labels = {c["value"]: c["label"] for c in fields.get(col, {}).get("categories", [])}
+        if value in labels:
+            assert values[col] == f"{labels[value]} {value}", col
+        elif col in ("visitor_id", "host_id", "visitor_office_id", "envoy_of_id") and value:
+            assert values[col].startswith(value + " – "), col  # the id, and who it is
+        else:
+            assert values[col] == value, col
+    assert values["visitor_id"] == f"{visit['visitor_id']} – {actor['name']}"
+    assert record.locator(".coding-note").inner_text() == visit["coding_note"]
+
+    # a reference opens its record; Back returns; Close hides the view and keeps the table
+    record.locator(f'dd a.id[href="{href("actors", actor["actor_id"])}"]').click()
+    expect(record.locator("h2 code")).to_have_text(actor["actor_id"])
+    assert record.locator(".record-name").inner_text() == actor["name"]
+    assert record.locator(f'.linked a.id[href="{href("visits", key)}"]').count() >= 1  # the visit points here
+    page.go_back()
+    expect(record.locator("h2 code")).to_have_text(key)
+    record.locator("button.close").click()
+    expect(record).to_be_hidden()
+    assert "#record/" not in page.url
+    assert column(page, "visits", "visit_id") == before  # the table is as it was
+    page.go_back()  # Back reopens the record that was closed
+    expect(record.locator("h2 code")).to_have_text(key)
+    page.keyboard.press("Escape")
+    expect(record).to_be_hidden()
+    o.assert_clean()
+
+
+def test_a_record_shows_its_citations_with_evidence_and_a_link_to_each_source(release, descriptor, open_page):
+    rows = records(release, descriptor)
+    key = cited_most(rows, "visit_id")
+    cites = [c for c in rows["citations"] if c["visit_id"] == key]
+    sources = {s["source_id"]: s for s in rows["sources"]}
+    assert len(cites) >= 5 and sum(1 for c in cites if sources[c["source_id"]]["url"]) >= 5
+
+    o = open_page(release / "index.html")
+    page = o.page
+    show_table(page, "visits")
+    page.locator("#table-visits input[type=search]").fill(key)
+    page.locator(f'#table-visits tbody a.id[href="{href("visits", key)}"]').first.click()
+    items = page.locator("#record ol.citations > li")
+    expect(items).to_have_count(len(cites))
+    assert page.locator("#record h3", has_text="Citations").inner_text() == f"Citations ({len(cites)})"
+    for item, cite in zip(items.all(), cites):
+        assert item.locator("blockquote.evidence").inner_text() == cite["evidence"]
+        assert item.locator(".cite-meta a.id").get_attribute("href") == href("citations", cite["citation_id"])
+        if cite["supports"]:
+            assert f"Supports {cite['supports']}" in item.locator(".cite-meta").inner_text()
+        source = sources[cite["source_id"]]
+        line = item.locator(".source")
+        assert line.locator("a.id").get_attribute("href") == href("sources", cite["source_id"])
+        assert line.locator("a.id").inner_text() == source["title"]
+        for part in (source["publisher"], source["published"]):
+            assert part in line.inner_text()
+        address = line.locator("a.url")
+        if not source["url"]:  # the project's own list of checked facts has no address
+            assert address.count() == 0
+            continue
+        assert address.get_attribute("href") == source["url"] and address.inner_text() == source["url"]
+        assert address.get_attribute("target") == "_blank" and "noopener" in address.get_attribute("rel")
+
+    # the source's own record: what cites it, each with its evidence and the record it supports
+    i, first = next((i, sources[c["source_id"]]) for i, c in enumerate(cites) if sources[c["source_id"]]["url"])
+    items.nth(i).locator(".source a.id").click()
+    expect(page.locator("#record h2 code")).to_have_text(first["source_id"])
+    citing = [c for c in rows["citations"] if c["source_id"] == first["source_id"]]
+    cited_by = page.locator("#record ol.citations > li")
+    expect(cited_by).to_have_count(len(citing))
+    assert cited_by.locator("blockquote").all_inner_texts() == [c["evidence"] for c in citing]
+    assert page.locator(f'#record ol.citations a.id[href="{href("visits", key)}"]').count() >= 1
+    url = page.locator("#record dl.fields a.url")
+    assert url.get_attribute("href") == first["url"]
+    o.assert_clean()
+
+
+def test_every_source_address_on_the_page_is_a_link(release, descriptor, open_page):
+    rows = records(release, descriptor)
+    o = open_page(release / "index.html")
+    page = o.page
+    show_table(page, "sources")
+    j = list(rows["sources"][0]).index("url")
+    cells = page.eval_on_selector_all(
+        "#table-sources tbody tr",
+        f"rows => rows.map(r => [r.cells[{j}].textContent, "
+        f"Array.from(r.cells[{j}].querySelectorAll('a')).map(a => a.getAttribute('href'))])")
+    drawn = rows["sources"][:SHOWN_ROWS]
+    assert cells == [[s["url"], [s["url"]] if s["url"] else []] for s in drawn]
+    assert sum(1 for s in drawn if s["url"]) > 200
+    # an address inside a note is a link too, and the note's text is unchanged
+    noted = next(s for s in rows["sources"] if "http" in s["note"])
+    page.locator("#table-sources input[type=search]").fill(noted["source_id"])
+    k = list(rows["sources"][0]).index("note")
+    cell = page.locator("#table-sources tbody tr").first.locator("td").nth(k)
+    assert cell.text_content() == noted["note"]
+    inside = re.findall(r"https?://[^\s<>\"]+", noted["note"])
+    assert [h.rstrip(".,;:!?)") for h in inside] == cell.locator("a").evaluate_all(
+        "as => as.map(a => a.getAttribute('href'))")
+    # on the whole page, every link to the web is a link to an address, never a script
+    page.evaluate(f"location.hash = {json.dumps(href('sources', noted['source_id']))}")
+    for link in page.eval_on_selector_all("a[href]", "as => as.map(a => a.getAttribute('href'))"):
+        assert re.match(r"(https?://|#|[\w./-]+$)", link), link
+    o.assert_clean()
+
+
+def test_filters_by_status_and_period_narrow_the_rows(release, descriptor, open_page):
+    rows = records(release, descriptor)
+    visits = rows["visits"]
+    statuses = sorted({v["status"] for v in visits})
+    rare = min(statuses, key=lambda s: (sum(v["status"] == s for v in visits), s))
+    o = open_page(release / "index.html")
+    page = o.page
+    show_table(page, "visits")
+    status = page.locator("#table-visits select[name=status]")
+    period = page.locator("#table-visits select[name=period]")
+    options = status.locator("option").evaluate_all("os => os.map(o => o.value)")
+    assert sorted(options) == sorted([""] + statuses)  # "" is All
+    labels = {c["value"]: c["label"] for c in next(f for f in schema(descriptor, "visits")["fields"]
+                                                   if f["name"] == "status")["categories"]}
+    assert status.locator(f'option[value="{rare}"]').inner_text() == \
+        f"{labels[rare]} ({rare}) · {sum(v['status'] == rare for v in visits)}"
+
+    status.select_option(rare)
+    assert sorted(column(page, "visits", "visit_id")) == sorted(v["visit_id"] for v in visits if v["status"] == rare)
+    assert page.locator("#table-visits .count").inner_text() == \
+        f"{sum(v['status'] == rare for v in visits)} of {len(visits)} rows"
+    status.select_option("")
+
+    decades = sorted({d for v in visits for d in decades_of(v)})
+    assert period.locator("option").evaluate_all("os => os.map(o => o.value)") == [""] + [str(d) for d in decades] + (
+        [" "] if any(not decades_of(v) for v in visits) else [])
+    for decade in (1960, 2010):
+        period.select_option(str(decade))
+        expected = sorted(v["visit_id"] for v in visits if decade in decades_of(v))
+        assert 0 < len(expected) < len(visits)
+        assert sorted(column(page, "visits", "visit_id")) == expected
+    # filters and search together: occurred visits of the 2010s to one host
+    status.select_option("occurred")
+    page.locator("#table-visits input[type=search]").fill("chn")
+    expected = sorted(v["visit_id"] for v in visits if 2010 in decades_of(v) and v["status"] == "occurred"
+                      and any("chn" in c.lower() for c in v.values()))
+    assert expected and sorted(column(page, "visits", "visit_id")) == expected
+    status.select_option("")
+    period.select_option("")
+    page.locator("#table-visits input[type=search]").fill("")
+    assert visible_rows(page, "visits").count() == len(visits)
+
+    # which filters a table has follows its columns
+    for name, table in rows.items():
+        show_table(page, name)
+        header = csv_tables(release, descriptor)[name][0]
+        have = sorted(page.locator(f"#table-{name} .filters select").evaluate_all("ss => ss.map(s => s.name)"))
+        want = sorted([f for f, c in (("status", "status"), ("dyad", "dyad")) if c in header]
+                      + (["period"] if any(c.endswith("_min") for c in header) else []))
+        assert have == want, name
+    o.assert_clean()
+
+
+def test_a_dyad_filter_appears_for_a_table_with_a_dyad_column(release, descriptor, open_page, tmp_path):
+    """Visits are getting a dyad column (the pair of states): the filter shows for any table that has one,
+    here visits with a dyad made up from the visitor's and the host's states, and for no other."""
+    codebook_md, files = page_inputs(release, descriptor)
+    table = list(csv.reader(io.StringIO(files["data/visits.csv"].decode("utf-8"), newline="")))
+    states = {a[0]: (a[5] or a[0]) for a in csv_tables(release, descriptor)["actors"][1:]}
+    header, j = table[0], table[0].index("dyad") if "dyad" in table[0] else len(table[0])
+    visitor, host = header.index("visitor_id"), header.index("host_id")
+    dyad = ["-".join(sorted({states[r[visitor]], states[r[host]]})) for r in table[1:]]
+    body = [r[:j] + [d] + r[j + 1:] for r, d in zip(table[1:], dyad)]
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerows([header[:j] + ["dyad"] + header[j + 1:]] + body)
+    files["data/visits.csv"] = buf.getvalue().encode("utf-8")
+    grown = json.loads(json.dumps(descriptor))
+    visits = next(r for r in grown["resources"] if r["name"] == "visits" and r["format"] == "csv")
+    if not any(f["name"] == "dyad" for f in visits["schema"]["fields"]):
+        visits["schema"]["fields"].append({"name": "dyad", "type": "string", "description": "The pair of states."})
+    (tmp_path / "index.html").write_bytes(release_page(grown, {}, codebook_md, files))
+
+    dyads = sorted(set(dyad))
+    pick = max(dyads, key=lambda d: (dyad.count(d), d))
+    o = open_page(tmp_path / "index.html")
+    page = o.page
+    show_table(page, "visits")
+    select = page.locator("#table-visits select[name=dyad]")
+    assert sorted(select.locator("option").evaluate_all("os => os.map(o => o.value)")) == sorted([""] + dyads)
+    select.select_option(pick)
+    assert sorted(column(page, "visits", "visit_id")) == sorted(r[0] for r, d in zip(body, dyad) if d == pick)
+    assert 0 < visible_rows(page, "visits").count() < len(body)
+    show_table(page, "aid")
+    assert page.locator("#table-aid select[name=dyad]").count() == 0  # aid has none
+    # the search over all tables offers it too, and a dyad keeps the records of tables that have one
+    page.locator("#explore").scroll_into_view_if_needed()
+    explore = page.locator("[data-view=explore]")
+    explore.locator("select[name=dyad]").select_option(pick)
+    expect(explore.locator(".count")).to_have_text(re.compile(f"^{dyad.count(pick)} of "))
+    o.assert_clean()
+
+
+def test_the_search_over_all_tables_filters_by_table_status_and_period(release, descriptor, open_page):
+    rows = records(release, descriptor)
+    total = sum(len(t) for t in rows.values())
+    o = open_page(release / "index.html")
+    page = o.page
+    page.locator("#explore").scroll_into_view_if_needed()
+    view = page.locator("[data-view=explore]")
+    count = view.locator(".count")
+    expect(count).to_have_text(f"{total:,} of {total:,} records")
+    assert view.locator("select[name=dyad]").count() == (1 if any("dyad" in t[0] for t in rows.values() if t) else 0)
+
+    view.locator("select[name=table]").select_option("sanctions")
+    expect(count).to_have_text(f"{len(rows['sanctions'])} of {total:,} records")
+    assert view.locator("select[name=status] optgroup").evaluate_all("gs => gs.map(g => g.label)") == [
+        t for t in ("Visits", "Aid", "Sanctions") if t]
+    view.locator("select[name=table]").select_option("")
+    view.locator("select[name=status]").select_option("visits\u001fcancelled")
+    cancelled = [v["visit_id"] for v in rows["visits"] if v["status"] == "cancelled"]
+    expect(count).to_have_text(f"{len(cancelled)} of {total:,} records")
+    view.locator("select[name=status]").select_option("")
+
+    view.locator("select[name=period]").select_option("1960")
+    expected = sorted((name, r[schema(descriptor, name)["primaryKey"][0]]) for name, table in rows.items()
+                      for r in table if 1960 in decades_of(r, *period_columns(r)))
+    shown = view.locator("tbody tr").evaluate_all(
+        "rs => rs.map(r => [r.cells[1].querySelector('a').getAttribute('href').split('/')[1], r.cells[1].textContent])")
+    assert sorted(map(tuple, shown)) == expected and len(expected) > 20
+    assert {n for n, _ in expected} >= {"visits", "aid", "events", "offices", "agreements"}
+    # with a table and a search, down to one record, whose id opens its record
+    one = next(k for n, k in expected if n == "visits")
+    view.locator("select[name=table]").select_option("visits")
+    view.locator("input[type=search]").fill(one)
+    matches = [v for v in rows["visits"] if 1960 in decades_of(v) and any(one in c for c in v.values())]
+    expect(count).to_have_text(f"{len(matches)} of {total:,} records")
+    view.locator(f'tbody a.id[href="{href("visits", one)}"]').click()
+    expect(page.locator("#record h2 code")).to_have_text(one)
+    o.assert_clean()
+
+
+def period_columns(row: dict) -> tuple[str, str]:
+    """The dates that place a row in a decade: date_min and date_max, else the first *_min and *_max."""
+    low = "date_min" if "date_min" in row else next((c for c in row if c.endswith("_min")), None)
+    return (low, low[:-4] + "_max") if low else ("", "")
+
+
+def test_each_timeline_mark_names_its_record_and_opens_it(release, descriptor, open_page):
+    rows = records(release, descriptor)
+    dated = [(name, r[schema(descriptor, name)["primaryKey"][0]], r) for name in DATED_TABLES
+             for r in rows[name] if r["date_min"] or r["date_max"]]
+    o = open_page(release / "index.html")
+    page = o.page
+    marks = page.locator("#timeline svg.marks a")
+    hrefs = marks.evaluate_all("as => as.map(a => a.getAttribute('href'))")
+    assert sorted(hrefs) == sorted(href(name, key) for name, key, _ in dated)
+    # the links lie on the picture: the same box
+    img, svg = (page.locator(f"#timeline {s}").bounding_box() for s in ("img", "svg.marks"))
+    assert all(abs(img[k] - svg[k]) < 1 for k in ("x", "y", "width", "height"))
+
+    name, key, row = next((n, k, r) for n, k, r in dated if n == "visits" and r["status"] == "occurred")
+    mark = page.locator(f'#timeline svg.marks a[href="{href(name, key)}"]')
+    tooltip = mark.locator("title").text_content()
+    assert tooltip.startswith(f"Visit {key} (occurred): {row['date']} · ")
+    mark.scroll_into_view_if_needed()
+    rect = mark.locator("rect")
+    assert rect.evaluate("r => getComputedStyle(r).fillOpacity") == "0"
+    mark.hover()
+    assert float(rect.evaluate("r => getComputedStyle(r).fillOpacity")) > 0  # the mark under the pointer shows
+    # a real click at the mark's place on the picture opens the record
+    box = rect.bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    expect(page.locator("#record h2 code")).to_have_text(key)
+    assert page.url.endswith(href(name, key))
+    o.assert_clean()
+
+
+DATED_TABLES = ("visits", "aid", "sanctions", "statements", "events")
