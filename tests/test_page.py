@@ -536,7 +536,8 @@ def test_the_timeline_links_cannot_put_markup_into_the_page(release, descriptor,
         '<g id="timeline-links" fill="#ffffff" fill-opacity="0">'
         f'<a xlink:href="index.html#record/visits/{quote(evil, safe="")}"><title>{title}</title>'
         '<rect x="10" y="10" width="20" height="20"/></a>'
-        '<a xlink:href="javascript:alert(1)"><title>not a record</title><rect x="40" y="10" width="20" height="20"/></a>'
+        '<a xlink:href="javascript:alert(1)"><title>not a record</title>'
+        '<rect x="40" y="10" width="20" height="20"/></a>'
         '</g></svg>').encode())
     svg = svg.replace(b'<svg xmlns="http://www.w3.org/2000/svg"',
                       b'<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink"')
@@ -715,7 +716,8 @@ def test_every_key_and_reference_is_a_link_to_its_record(release, descriptor, op
                     assert hrefs == [], (name, col, value)
     assert linked > 3_000  # ids, references and lists in the rows drawn of every table
     # and a link leads to a record that exists
-    for target_href in page.eval_on_selector_all("#table-visits a.id", "as => as.map(a => a.getAttribute('href'))")[:40]:
+    targets = page.eval_on_selector_all("#table-visits a.id", "as => as.map(a => a.getAttribute('href'))")
+    for target_href in targets[:40]:
         page.evaluate(f"location.hash = {json.dumps(target_href)}")
         assert page.locator("#record h2 code").inner_text() == target_href.rsplit("/", 1)[1]
         assert page.locator("#record dl.fields").count() == 1, target_href  # found, not "no record"
@@ -769,6 +771,7 @@ def test_clicking_an_id_opens_its_record_with_all_its_fields(release, descriptor
     expect(record).to_be_hidden()
     assert "#record/" not in page.url
     assert column(page, "visits", "visit_id") == before  # the table is as it was
+    assert page.evaluate("document.activeElement.getAttribute('href')") == href("visits", key)  # focus is back
     page.go_back()  # Back reopens the record that was closed
     expect(record.locator("h2 code")).to_have_text(key)
     page.keyboard.press("Escape")
@@ -1016,6 +1019,15 @@ def test_each_timeline_mark_names_its_record_and_opens_it(release, descriptor, o
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     expect(page.locator("#record h2 code")).to_have_text(key)
     assert page.url.endswith(href(name, key))
+    # by keyboard: one Tab stop, the arrow keys move along the marks, Enter opens one
+    page.locator("#record button.close").click()
+    assert marks.evaluate_all("as => as.filter(a => a.getAttribute('tabindex') === '0').length") == 1
+    marks.first.focus()
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowRight")
+    assert page.evaluate("document.activeElement.getAttribute('href')") == hrefs[2]
+    page.keyboard.press("Enter")
+    expect(page.locator("#record h2 code")).to_have_text(hrefs[2].rsplit("/", 1)[1])
     o.assert_clean()
 
 

@@ -2,8 +2,8 @@
 of the release's records.
 
 Everything the page shows is in the file: the styles and script inline, the timeline as a
-data: URI, and every row of every table as JSON in a ``<script type="application/json">``
-block, so that any record can be opened with its citations and sources without a request.
+data: URI with links to its records laid over it, and every row of every table as JSON in a
+``<script type="application/json">`` block, so that any record can be opened with its citations and sources without a request.
 A Content-Security-Policy forbids every network request, and allows only the page's own
 inline style and script (by their sha256). Data cells are written with ``textContent``,
 never parsed as HTML, and the JSON escapes ``<``, ``>`` and ``&`` so no cell can close its
@@ -262,7 +262,8 @@ def _figure(files: dict[str, bytes]) -> str:
             downloads = " · ".join(_link(n, n) for n, _ in FIGURES if files.get(n))
             caption = "The dated records of this release over time."
             if links:
-                caption += " Point at a mark to see which record it is; click it to open the record."
+                caption += (" Point at a mark to see which record it is, and click it to open the record (or Tab to"
+                            " the marks, move with the arrow keys and press Enter).")
             return f"""<h2>Timeline</h2>
 <figure class="timeline">
 <div class="figure-stack">
@@ -322,12 +323,13 @@ def _tables(meta: dict, tables: dict, files: dict[str, bytes]) -> list[dict]:
         name = str(res.get("name", path))
         schema = schemas[name]
         header, rows, total = _read_csv(files[path], EMBED_ROWS)
+        rows = [r + [""] * (len(header) - len(r)) if len(r) < len(header) else r[:len(header)] for r in rows]
+        widths = [max(map(len, cells)) for cells in zip(*rows)] or [0] * len(header)
         fields = {f.get("name"): f for f in schema.get("fields", [])}
         links = _links(name, schema, schemas, keys)
         columns = []
-        for j, col in enumerate(header):
+        for col, longest in zip(header, widths):
             f = fields.get(col, {})
-            longest = max((len(r[j]) for r in rows if j < len(r)), default=0)
             column = {
                 "name": col,
                 "type": f.get("type", "string"),
@@ -343,7 +345,6 @@ def _tables(meta: dict, tables: dict, files: dict[str, bytes]) -> list[dict]:
             if col in links:
                 column["ref"], column["list"] = links[col]
             columns.append(column)
-        rows = [r + [""] * (len(header) - len(r)) if len(r) < len(header) else r[:len(header)] for r in rows]
         rt = tables.get(name)
         row_text = getattr(getattr(rt, "table", None), "row_description", "") or schema.get("x-row", "")
         tid = _unique(re.sub(r"[^a-z0-9_-]+", "-", name.lower()).strip("-") or "table", ids)
@@ -405,7 +406,10 @@ def _links(name: str, schema: dict, schemas: dict, keys: dict) -> dict[str, tupl
         table, field = source[0].split(".")
         if table not in schemas:
             continue
-        target = table if single_key(table, field) else _links(table, schemas[table], {}, keys).get(field, (None,))[0]
+        if single_key(table, field):
+            target = table
+        else:  # a reference of that table: where it points (without following its own derived columns)
+            target = _links(table, schemas[table], {}, keys).get(field, (None,))[0]
         if target:
             out[f["name"]] = (target, f["name"].endswith("_ids"))
     return out
@@ -489,8 +493,8 @@ def _citations(data: list[dict], names: set[str]) -> dict | None:
 def _read_csv(data: bytes, cap: int) -> tuple[list[str], list[list[str]], int]:
     """The header, the first ``cap`` records (a blank line is none) and the number of records.
 
-    Only the rows shown are parsed (and only as much of the file decoded); the count comes from
-    ``_count_records``, so a table of a million rows costs no more than one of a thousand here.
+    Only the rows held are parsed (and only as much of the file decoded); the count comes from
+    ``_count_records``, so a table of a million rows costs no more than one of EMBED_ROWS here.
     """
     reader = csv.reader(io.TextIOWrapper(io.BytesIO(data), encoding="utf-8-sig", newline=""))
     header = next(reader, [])

@@ -415,6 +415,7 @@
   var aside = document.getElementById("record");
   var body = aside && aside.querySelector(".record-body");
   var base = null;  // the address the page had before a record was opened: closing returns to it
+  var opener = null;  // what had the focus then: closing gives it back
 
   function snippet(text, n) { return text.length > n ? text.slice(0, n - 1) + "\u2026" : text; }
   function nameOf(table, key) {
@@ -592,7 +593,10 @@
       aside.hidden = true;
       return;
     }
-    if (aside.hidden) base = previous;
+    if (aside.hidden) {
+      base = previous;
+      opener = document.activeElement;
+    }
     render(rec.table, rec.key);
     aside.hidden = false;
     aside.scrollTop = 0;
@@ -604,11 +608,29 @@
       // A new entry, not a hash change: the page keeps its place, and Back reopens the record.
       history.pushState(null, "", base || location.pathname + location.search);
       aside.hidden = true;
+      if (opener && opener !== document.body && document.contains(opener)) opener.focus({preventScroll: true});
     });
     document.addEventListener("keydown", function (e) {
       if (e.key === "Escape" && !aside.hidden) aside.querySelector(".close").click();
     });
   }
+
+  // The timeline's marks are one stop for the Tab key, not hundreds: the arrow keys move between them,
+  // in the order of the figure (by date).
+  var marks = Array.prototype.slice.call(document.querySelectorAll("#timeline svg.marks a"));
+  marks.forEach(function (a, i) {
+    a.setAttribute("tabindex", i === 0 ? "0" : "-1");
+    a.addEventListener("keydown", function (e) {
+      var k = e.key, j = k === "ArrowRight" || k === "ArrowDown" ? i + 1 : k === "ArrowLeft" || k === "ArrowUp" ?
+        i - 1 : k === "Home" ? 0 : k === "End" ? marks.length - 1 : null;
+      if (j === null) return;
+      e.preventDefault();
+      a.setAttribute("tabindex", "-1");
+      var next = marks[(j + marks.length) % marks.length];
+      next.setAttribute("tabindex", "0");
+      next.focus();
+    });
+  });
 
   // -- tabs, and the search over all tables -----------------------------------------------------
 
