@@ -659,12 +659,26 @@ def expected_links(descriptor: dict, name: str) -> dict[str, tuple[str, bool]]:
     for rule in s.get("x-rules", []):
         if rule["rule"] == "list-foreign-key":
             out[rule["field"]] = (rule["resource"], True)
-    fields = {f["name"] for f in s["fields"]}
+    fields = {f["name"]: f for f in s["fields"]}
     if "source_ids" in fields:  # derived from citations.source_id: the ids of the sources cited
         out["source_ids"] = ("sources", True)
     if "amount_usd_rate_id" in fields:  # derived from exchange_rates.rate_id
         out["amount_usd_rate_id"] = ("exchange_rates", False)
+    for field, f in fields.items():  # a state derived from an actor: visitor_state_id, speaker_state_id
+        if field.endswith("_state_id") and "actors.state_id" in f.get("x-derived-from", []):
+            out[field] = ("actors", False)
     return out
+
+
+def record_target(descriptor: dict, name: str, col: str, row: dict) -> str | None:
+    """For an id that stands for whichever reference of its row is filled (a citation's record_id):
+    the table of that reference."""
+    s = schema(descriptor, name)
+    derived = next((f.get("x-derived-from", []) for f in s["fields"] if f["name"] == col), [])
+    refs = {fk["fields"][0]: fk["reference"]["resource"] for fk in s.get("foreignKeys", [])}
+    if col != "record_id" or not derived or not set(derived) <= set(refs):
+        return None
+    return next(refs[c] for c in derived if row[c])
 
 
 def href(table: str, key: str) -> str:
@@ -707,11 +721,14 @@ def test_every_key_and_reference_is_a_link_to_its_record(release, descriptor, op
         for j, col in enumerate(header):
             for r, cells in zip(body, drawn):
                 value, hrefs = r[j], cells[j][1]
+                chosen = value and record_target(descriptor, name, col, dict(zip(header, r)))
                 if col in links and value:
                     target, is_list = links[col]
                     ids = value.split(" ") if is_list else [value]
                     assert hrefs == [href(target, i) for i in ids], (name, col, value)
                     linked += len(ids)
+                elif chosen:
+                    assert hrefs == [href(chosen, value)], (name, col, value)
                 else:
                     assert hrefs == [], (name, col, value)
     assert linked > 3_000  # ids, references and lists in the rows drawn of every table
@@ -744,6 +761,7 @@ def test_clicking_an_id_opens_its_record_with_all_its_fields(release, descriptor
     assert record.locator("h2 .kind").inner_text().lower() == "visits"
     assert record.locator("h2 code").inner_text() == key
     # every field, in the order of the table, with its value, and a category's label from the schema
+    references = {c for c, (_, is_list) in expected_links(descriptor, "visits").items() if not is_list} - {"visit_id"}
     names = record.locator("dl.fields dt").all_inner_texts()
     assert names == [c for c in visit if c != "coding_note"]
     values = dict(zip(names, record.locator("dl.fields dd").all_inner_texts()))
@@ -753,7 +771,7 @@ def test_clicking_an_id_opens_its_record_with_all_its_fields(release, descriptor
         labels = {c["value"]: c["label"] for c in fields.get(col, {}).get("categories", [])}
         if value in labels:
             assert values[col] == f"{labels[value]} {value}", col
-        elif col in ("visitor_id", "host_id", "visitor_office_id", "envoy_of_id") and value:
+        elif col in references and value:
             assert values[col].startswith(value + " – "), col  # the id, and who it is
         else:
             assert values[col] == value, col
@@ -909,14 +927,15 @@ def test_filters_by_status_and_period_narrow_the_rows(release, descriptor, open_
 
 
 def test_a_dyad_filter_appears_for_a_table_with_a_dyad_column(release, descriptor, open_page, tmp_path):
-    """Visits are getting a dyad column (the pair of states): the filter shows for any table that has one,
-    here visits with a dyad made up from the visitor's and the host's states, and for no other."""
+    """A dyad column (the pair of states, as visits have since 2.0.0's derived columns) brings a filter
+    to its table and to the search over all tables, named by the states; a table without one has none.
+    Here the dyad is made up from the visitor's and the host's states, whatever the release holds."""
     codebook_md, files = page_inputs(release, descriptor)
     table = list(csv.reader(io.StringIO(files["data/visits.csv"].decode("utf-8"), newline="")))
     states = {a[0]: (a[5] or a[0]) for a in csv_tables(release, descriptor)["actors"][1:]}
     header, j = table[0], table[0].index("dyad") if "dyad" in table[0] else len(table[0])
     visitor, host = header.index("visitor_id"), header.index("host_id")
-    dyad = ["-".join(sorted({states[r[visitor]], states[r[host]]})) for r in table[1:]]
+    dyad = ["_".join(sorted({states[r[visitor]], states[r[host]]})) for r in table[1:]]
     body = [r[:j] + [d] + r[j + 1:] for r, d in zip(table[1:], dyad)]
     buf = io.StringIO()
     csv.writer(buf, lineterminator="\n").writerows([header[:j] + ["dyad"] + header[j + 1:]] + body)
@@ -924,7 +943,8 @@ def test_a_dyad_filter_appears_for_a_table_with_a_dyad_column(release, descripto
     grown = json.loads(json.dumps(descriptor))
     visits = next(r for r in grown["resources"] if r["name"] == "visits" and r["format"] == "csv")
     if not any(f["name"] == "dyad" for f in visits["schema"]["fields"]):
-        visits["schema"]["fields"].append({"name": "dyad", "type": "string", "description": "The pair of states."})
+        visits["schema"]["fields"].append({"name": "dyad", "type": "string", "description": "The pair of states.",
+                                           "x-derived-from": ["visitor_id", "host_id", "actors.state_id"]})
     (tmp_path / "index.html").write_bytes(release_page(grown, {}, codebook_md, files))
 
     dyads = sorted(set(dyad))
@@ -934,16 +954,22 @@ def test_a_dyad_filter_appears_for_a_table_with_a_dyad_column(release, descripto
     show_table(page, "visits")
     select = page.locator("#table-visits select[name=dyad]")
     assert sorted(select.locator("option").evaluate_all("os => os.map(o => o.value)")) == sorted([""] + dyads)
+    names = {a[0]: a[1] for a in csv_tables(release, descriptor)["actors"][1:]}
+    assert select.locator(f'option[value="{pick}"]').inner_text() == \
+        " – ".join(names[k] for k in pick.split("_")) + f" ({pick}) · {dyad.count(pick)}"  # "China – North Korea"
     select.select_option(pick)
     assert sorted(column(page, "visits", "visit_id")) == sorted(r[0] for r, d in zip(body, dyad) if d == pick)
     assert 0 < visible_rows(page, "visits").count() < len(body)
-    show_table(page, "aid")
-    assert page.locator("#table-aid select[name=dyad]").count() == 0  # aid has none
+    without = next(n for n, t in csv_tables(release, descriptor).items() if "dyad" not in t[0])
+    show_table(page, without)
+    assert page.locator(f"#table-{without} select[name=dyad]").count() == 0  # a table without a dyad has none
     # the search over all tables offers it too, and a dyad keeps the records of tables that have one
     page.locator("#explore").scroll_into_view_if_needed()
     explore = page.locator("[data-view=explore]")
     explore.locator("select[name=dyad]").select_option(pick)
-    expect(explore.locator(".count")).to_have_text(re.compile(f"^{dyad.count(pick)} of "))
+    others = sum(r[t[0].index("dyad")] == pick for name, t in csv_tables(release, descriptor).items()
+                 if name != "visits" and "dyad" in t[0] for r in t[1:])  # other tables with a dyad of their own
+    expect(explore.locator(".count")).to_have_text(re.compile(f"^{dyad.count(pick) + others} of "))
     o.assert_clean()
 
 

@@ -344,6 +344,8 @@ def _tables(meta: dict, tables: dict, files: dict[str, bytes]) -> list[dict]:
                 column["labels"] = labels
             if col in links:
                 column["ref"], column["list"] = links[col]
+            elif col.endswith("_id") and (chosen := _chosen_link(f, links)):
+                column["refBy"] = chosen
             columns.append(column)
         rt = tables.get(name)
         row_text = getattr(getattr(rt, "table", None), "row_description", "") or schema.get("x-row", "")
@@ -378,12 +380,25 @@ def _links(name: str, schema: dict, schemas: dict, keys: dict) -> dict[str, tupl
     """Column -> (table its values are keys of, whether it holds a space-separated list of them).
 
     A record view opens by primary key, so only references to a single-column primary key link:
-    the foreign keys, the ``list-foreign-key`` rules, and a derived column traced to exactly one
-    such key (``source_ids`` from ``citations.source_id``, a foreign key to sources), which is a
-    list when its name is plural (``_ids``), the descriptor having no other word for it (and a
-    column named otherwise, such as ``source_count``, is no id at all).
+    the foreign keys, the ``list-foreign-key`` rules, and a derived id column (``*_id``, ``*_ids``;
+    a column named otherwise, such as ``source_count``, is no id) whose sources are keys of one
+    table only (see ``_derived_target``). A derived column is a list when its name is plural
+    (``_ids``), the descriptor having no other word for it.
     """
-    def single_key(table: str, field: str) -> bool:
+    out = _declared_links(name, schema, keys)
+    for f in schema.get("fields", []):
+        field = str(f.get("name", ""))
+        if field in out or not field.endswith(("_id", "_ids")):
+            continue
+        target = _derived_target(f, name, schema, schemas, keys)
+        if target:
+            out[field] = (target, field.endswith("_ids"))
+    return out
+
+
+def _declared_links(name: str, schema: dict, keys: dict) -> dict[str, tuple[str, bool]]:
+    """The foreign keys and list-foreign-key rules of a table that point to a single-column key."""
+    def single_key(table: str, field) -> bool:
         return keys.get(table) == (field,)
 
     out: dict[str, tuple[str, bool]] = {}
@@ -398,27 +413,48 @@ def _links(name: str, schema: dict, schemas: dict, keys: dict) -> dict[str, tupl
     for rule in schema.get("x-rules") or []:
         if rule.get("rule") == "list-foreign-key" and single_key(rule.get("resource") or name, rule.get("key")):
             out[rule["field"]] = (rule.get("resource") or name, True)
-    for f in schema.get("fields", []):
-        source = f.get("x-derived-from") or []
-        named = str(f.get("name", "")).endswith(("_id", "_ids"))  # not a count derived from the same key
-        if f.get("name") in out or not named or len(source) != 1 or source[0].count(".") != 1:
-            continue
-        table, field = source[0].split(".")
+    return out
+
+
+def _chosen_link(f: dict, links: dict) -> list[str]:
+    """For an id derived from several references of its own row, each to another table (a
+    citation's ``record_id``, from whichever of ``visit_id``, ``aid_id``, ... is filled): those
+    columns, whose filled one says, row by row, which table the id is a key of."""
+    sources = f.get("x-derived-from") or []
+    chosen = [c for c in sources if c in links and not links[c][1]]
+    distinct = len({links[c][0] for c in chosen}) == len(chosen)
+    return chosen if len(chosen) > 1 and len(chosen) == len(sources) and distinct else []
+
+
+def _derived_target(f: dict, name: str, schema: dict, schemas: dict, keys: dict) -> str | None:
+    """The one table whose keys a derived column's values are, from what it is derived from.
+
+    Each source (``x-derived-from``) that is a key names a table: a primary key its own table, a
+    foreign key the table it points to; a column of this table (``visitor_id``) or of another
+    (``citations.source_id``, ``actors.state_id``). Sources that are no key (``actors.actor_type``)
+    say nothing. When the keys name one table, the values are its keys: ``source_ids`` are sources,
+    ``visitor_state_id`` an actor, ``amount_usd_rate_id`` an exchange rate; when they name several
+    (a citation's ``record_id``, from the visit, aid, ... columns), the column links nowhere.
+    """
+    targets = set()
+    for source in f.get("x-derived-from") or []:
+        table, _, field = source.rpartition(".")
+        table = table or name
         if table not in schemas:
             continue
-        if single_key(table, field):
-            target = table
-        else:  # a reference of that table: where it points (without following its own derived columns)
-            target = _links(table, schemas[table], {}, keys).get(field, (None,))[0]
-        if target:
-            out[f["name"]] = (target, f["name"].endswith("_ids"))
-    return out
+        if keys.get(table) == (field,):
+            targets.add(table)
+        elif field in (declared := _declared_links(table, schemas[table], keys)):
+            targets.add(declared[field][0])
+    return targets.pop() if len(targets) == 1 else None
 
 
 def _model(meta: dict, data: list[dict]) -> dict:
     """What the script needs to know about the tables beyond their rows: which column is the key,
     the status, the dyad, the period, the label and the note, and where the citations are."""
     names = {t["name"] for t in data}
+    schemas = {t["name"]: t["schema"] for t in data}
+    keys = {t["name"]: tuple(t["key"]) for t in data}
     tables = []
     for t in data:
         header, fields = t["header"], {f.get("name"): f for f in t["schema"].get("fields", [])}
@@ -430,6 +466,9 @@ def _model(meta: dict, data: list[dict]) -> dict:
             "path": t["path"], "partial": t["shown"] < t["total"],
             "status": "status" if "status" in header else "",
             "dyad": "dyad" if "dyad" in header else "",
+            # the table whose keys make up a dyad (chn_prk: two actors), to name them in the filter
+            "dyadOf": (_derived_target(fields["dyad"], t["name"], t["schema"], schemas, keys) or "")
+            if "dyad" in fields else "",
             "period": [low, high] if low else [],
             "date": date if date in header else "",
             "label": next((c for c in LABEL_COLUMNS if c in header and c != key), ""),

@@ -128,6 +128,17 @@
     });
   }
   function labelOf(c, value) { return c.labels && value in c.labels ? c.labels[value] : ""; }
+  // The table a cell's id is a key of: its column's, the row's own (its key), or, for an id that
+  // stands for whichever of several references is filled (a citation's record_id), that one's.
+  function targetOf(cols, j, cells, table) {
+    var c = cols[j];
+    if (c.ref) return c.ref;
+    if (c.own) return table;
+    for (var k = 0; c.refBy && k < cols.length; k++) {
+      if (cells[k] && cols[k].ref && c.refBy.indexOf(cols[k].name) >= 0) return cols[k].ref;
+    }
+    return null;
+  }
 
   // -- filters: the values of a row that a select chooses among -------------------------------
 
@@ -167,6 +178,14 @@
   }
   function labelled(labels) {
     return function (v) { return labels && labels[v] ? labels[v] + " (" + v + ")" : v; };
+  }
+  // A dyad by the names of its two states ("China – North Korea (chn_prk)"), where its parts,
+  // split at "_" (which no key holds), are keys of the table it is derived from.
+  function dyadText(table) {
+    return function (v) {
+      var names = table ? v.split("_").map(function (k) { return nameOf(table, k); }) : [];
+      return names.length > 1 && names.every(Boolean) ? names.join(" \u2013 ") + " (" + v + ")" : v;
+    };
   }
 
   // -- a view: rows with search, filters, sorting, and SHOW rows drawn at a time ----------------
@@ -228,7 +247,7 @@
         var td = el("td"), c = cols[j];
         if (c.numeric) td.className = "num";
         if (value !== "") {
-          var target = c.ref || (c.own ? it.table : null), label = labelOf(c, value);
+          var target = targetOf(cols, j, it.cells, it.table), label = labelOf(c, value);
           if (c.long) {
             var div = el("div", "clamp");
             fill(div, c, value, target);
@@ -352,8 +371,9 @@
       var values = [];
       items.forEach(function (it) { values.push.apply(values, f.values(it)); });
       var j = f.name === "status" ? st : f.name === "dyad" ? dy : -1;
-      f.options = options(values, j >= 0 ? d.columns[j].labels : null,
-        f.name === "period" ? function (v) { return v + "s"; } : labelled(j >= 0 ? d.columns[j].labels : null));
+      var labels = j >= 0 ? d.columns[j].labels : null;
+      f.options = options(values, labels, f.name === "period" ? function (v) { return v + "s"; } :
+        f.name === "dyad" && !labels ? dyadText(t.dyadOf) : labelled(labels));
     });
     View(panel, {columns: columns, items: items, filters: filters, unit: "rows"});
   }
@@ -361,6 +381,7 @@
   // Every record of every table in one list: filter by table, status, dyad and period.
   function ExploreView(root) {
     var items = [], tables = [], statuses = [], dyads = [], periods = [], statusLabels = Object.create(null);
+    var dyadOf = (model.tables.filter(function (t) { return t.dyadOf; })[0] || {}).dyadOf;
     model.tables.forEach(function (t) {
       var d = data(t.name), key = col(d, t.key), st = col(d, t.status), dy = col(d, t.dyad);
       var date = col(d, t.date), label = col(d, t.label);
@@ -398,7 +419,7 @@
     var filters = [
       {name: "table", label: "Table", options: tableOptions, values: function (it) { return [it.table]; }},
       {name: "status", label: "Status", options: statusOptions, values: function (it) { return [it.status]; }},
-      {name: "dyad", label: "Dyad", options: options(dyads, null, null),
+      {name: "dyad", label: "Dyad", options: options(dyads, null, dyadText(dyadOf)),
         values: function (it) { return [it.dyad]; }},
       {name: "period", label: "Period", options: options(periods, null, function (v) { return v + "s"; }),
         values: function (it) { return it.decades; }}
@@ -521,9 +542,10 @@
           put(dd, " ");
           dd.appendChild(el("code", null, r[j]));
         } else {
-          fill(dd, cc, r[j], cc.ref || null);
-          if (cc.ref && !cc.list) {
-            var name2 = nameOf(cc.ref, r[j]);  // who "sun" is: the Soviet Union
+          var target = j === col(d, t.key) ? null : targetOf(d.columns, j, r, name);
+          fill(dd, cc, r[j], target);
+          if (target && !cc.list) {
+            var name2 = nameOf(target, r[j]);  // who "sun" is: the Soviet Union
             if (name2) put(dd, " \u2013 " + name2);
           }
         }
