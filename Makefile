@@ -14,7 +14,7 @@ build: install
 	$(BIN)/dprk-relations build --strict
 
 test: install system-deps
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto
 
 # R and Chromium from Debian, for the cross-language and browser tests.
 system-deps:

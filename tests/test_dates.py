@@ -206,6 +206,7 @@ def test_the_real_datas_dates_are_read_as_the_edtf_library_reads_them(repo):
     import json
 
     checked = mixed = 0
+    seen = set()
     for res in json.loads((repo / "datapackage.json").read_text())["resources"]:
         schema = json.loads((repo / res["schema"]).read_text())
         fields = [f["name"] for f in schema["fields"] if f.get("x-edtf")]
@@ -215,6 +216,9 @@ def test_the_real_datas_dates_are_read_as_the_edtf_library_reads_them(repo):
                     text = row[name]
                     if not text:
                         continue
+                    if text in seen:  # the library is slow: each distinct date once
+                        continue
+                    seen.add(text)
                     ours = _parse(text)
                     try:
                         theirs = edtf.parse_edtf(text)
@@ -229,4 +233,4 @@ def test_the_real_datas_dates_are_read_as_the_edtf_library_reads_them(repo):
                     if ours.latest is not None and not text.endswith(("/..", "/")):
                         assert ours.latest == _day(theirs.upper_strict()), (res["name"], name, text)
                     checked += 1
-    assert checked > 500 and mixed < 10
+    assert checked > 300 and mixed < 10
