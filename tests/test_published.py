@@ -46,6 +46,9 @@ ADDITIONS = {"SHA256SUMS", "codebook.md", "datapackage.json", "index.html", "tim
              "README.md"}
 # Files a release carries since 2.1.0: the loaders, and the descriptor of the Parquet files.
 NEW_FILES = {"load.R", "load.py", "datapackage-parquet.json"}
+# Derived columns whose definition changed in 2.1.0 (the changelog lists every value): the precision of a
+# date now describes its whole span, not the unit of its ends.
+REDEFINED = "_precision"
 
 
 def _csv(path):
@@ -74,12 +77,15 @@ def test_published_release_rebuilds_from_its_own_raw_data(version, tmp_path):
             import pyarrow.parquet as pq
 
             before, after = pq.read_table(published / rel), pq.read_table(rebuilt.path / rel)
-            assert after.select(before.column_names).equals(before), f"{rel}: a published value changed"
+            kept = [n for n in before.column_names if not n.endswith(REDEFINED)]
+            assert after.select(kept).equals(before.select(kept)), f"{rel}: a published value changed"
             continue
         assert rel.startswith("data/") and rel.endswith(".csv"), f"{rel} differs"
         before, after = _csv(published / rel), _csv(rebuilt.path / rel)
-        keep = [after[0].index(name) for name in before[0]]
-        assert [[row[i] for i in keep] for row in after] == before, f"{rel}: a published value changed"
+        names = [n for n in before[0] if not n.endswith(REDEFINED)]
+        old_cols, new_cols = [before[0].index(n) for n in names], [after[0].index(n) for n in names]
+        assert [[row[i] for i in new_cols] for row in after] == [[row[i] for i in old_cols] for row in before], \
+            f"{rel}: a published value changed"
 
 
 @pytest.mark.parametrize("version", VERSIONS)

@@ -244,11 +244,14 @@ def test_a_release_without_hashes_is_not_loaded(tmp_path):
 def _consistent(root: Path) -> None:
     """Give a tampered release directory matching sizes, hashes and SHA256SUMS."""
     (root / f"{TOP}.zip").unlink()
-    desc = json.loads((root / "datapackage.json").read_text(encoding="utf-8"))
-    for res in desc["resources"]:
-        data = (root / res["path"]).read_bytes()
-        res["bytes"], res["hash"] = len(data), "sha256:" + hashlib.sha256(data).hexdigest()
-    (root / "datapackage.json").write_text(json.dumps(desc, indent=2), encoding="utf-8")
+    for name in ("datapackage.json", "datapackage-parquet.json"):
+        if not (root / name).is_file():
+            continue
+        desc = json.loads((root / name).read_text(encoding="utf-8"))
+        for res in desc["resources"]:
+            data = (root / res["path"]).read_bytes()
+            res["bytes"], res["hash"] = len(data), "sha256:" + hashlib.sha256(data).hexdigest()
+        (root / name).write_text(json.dumps(desc, indent=2), encoding="utf-8")
     (root / "SHA256SUMS").write_text("".join(
         f"{hashlib.sha256(p.read_bytes()).hexdigest()}  {p.relative_to(root).as_posix()}\n"
         for p in sorted(root.rglob("*")) if p.is_file() and p.name != "SHA256SUMS"), encoding="utf-8")
@@ -271,10 +274,12 @@ def test_self_consistent_release_with_a_value_its_schema_forbids(tmp_path):
     """Hashes prove only that files are as the descriptor says: verify validates
     every table too, and load refuses what it cannot type."""
     root = _release_with_cell(tmp_path, "data/aid.csv", "amount", "lots")
-    (root / "data/aid.parquet").unlink()
-    desc = json.loads((root / "datapackage.json").read_text(encoding="utf-8"))
-    desc["resources"] = [r for r in desc["resources"] if r["name"] != "aid-parquet"]
-    (root / "datapackage.json").write_text(json.dumps(desc), encoding="utf-8")
+    (root / "data/aid.parquet").unlink()  # so that the CSV is what load reads
+    for name in ("datapackage.json", "datapackage-parquet.json"):  # the layout before 2.1.0, and since
+        if (root / name).is_file():
+            desc = json.loads((root / name).read_text(encoding="utf-8"))
+            desc["resources"] = [r for r in desc["resources"] if r.get("path") != "data/aid.parquet"]
+            (root / name).write_text(json.dumps(desc), encoding="utf-8")
     _consistent(root)
     result = verify(root)
     assert not result.ok and any("data/aid.csv" in f and "type" in m for f, m in result.failures), result.failures
