@@ -120,8 +120,20 @@ def visible_rows(page, name: str):
 
 
 def show_table(page, name: str) -> None:
-    page.click(f"#tab-{name}")
-    assert page.locator(f"#table-{name}").is_visible()
+    """Click the table's tab until its panel shows. On a busy machine (the suite runs on every
+    core, Chromium beside it) a click can land before the page's script has wired the tabs;
+    a panel that never shows after five clicks fails."""
+    from playwright.sync_api import TimeoutError as Timeout
+
+    panel = page.locator(f"#table-{name}")
+    for _ in range(5):
+        page.click(f"#tab-{name}")
+        try:
+            panel.wait_for(state="visible", timeout=3_000)
+            return
+        except Timeout:
+            continue
+    assert panel.is_visible(), f"the {name} tab never showed its table"
 
 
 def column(page, name: str, col: str) -> list[str]:
