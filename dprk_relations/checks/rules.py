@@ -22,7 +22,6 @@ from dprk_relations.model.types import PLAIN_NUMBER
 from dprk_relations.checks.typed import Typed
 
 
-
 def _rows(mask: np.ndarray) -> np.ndarray:
     return np.flatnonzero(mask)
 
@@ -119,6 +118,7 @@ DATE_ORDER = declare(
                                 ("integer", "number", "date")],
     check=_date_order)
 
+
 def _requires(t: Typed, decl: dict, tables: dict) -> list:
     f, g = decl["field"], decl["requires"]
     bad = ~t.cast(f).missing & t.cast(g).missing
@@ -133,6 +133,11 @@ REQUIRES = declare(
     params={"field": "field", "requires": "field"},
     describe=lambda d: f"`{d['field']}` is filled only together with `{d['requires']}`.",
     check=_requires)
+
+
+def _in(decl, key):
+    return " or ".join(str(v) for v in decl["in"])
+
 
 def _condition(t: Typed, decl: dict, key: str) -> np.ndarray:
     return strings.isin(t.frame[decl[key]], [str(v) for v in decl["in"]])
@@ -153,6 +158,7 @@ REQUIRED_IF = declare(
     describe=lambda d: f"`{d['field']}` is required when `{d['if']}` is {_in(d, 'in')}.",
     check=_required_if)
 
+
 def _forbidden_unless(t: Typed, decl: dict, tables: dict) -> list:
     f, g = decl["field"], decl["unless"]
     allowed = ", ".join(map(str, decl["in"]))
@@ -168,6 +174,7 @@ FORBIDDEN_UNLESS = declare(
     params={"field": "field", "unless": "field", "in": "list"},
     describe=lambda d: f"`{d['field']}` stays empty unless `{d['unless']}` is {_in(d, 'in')}.",
     check=_forbidden_unless)
+
 
 def _lookup(t: Typed, field: str, tables: dict, column: str) -> tuple[pd.Series, str] | None:
     """Values of ``column`` in the row each ``field`` value points to (by its foreign key)."""
@@ -207,6 +214,7 @@ ACTOR_TYPE = declare(
     cross=lambda t, d, tables: _lacks(fk_table(t, d["field"], tables), d.get("type_field", "actor_type")),
     check=_actor_type)
 
+
 def _distinct(t: Typed, decl: dict, tables: dict) -> list:
     a, b = decl["fields"]
     bad = ~t.cast(a).missing & (t.frame[a] == t.frame[b]).to_numpy()
@@ -221,6 +229,7 @@ DISTINCT = declare(
     params={"fields": "pair"},
     describe=lambda d: f"`{d['fields'][0]}` and `{d['fields'][1]}` name different records.",
     check=_distinct)
+
 
 def _spans(values: pd.Series) -> pd.DataFrame:
     return dates.derive(values.where(values != "", None))
@@ -252,6 +261,7 @@ WITHIN_VISIT = declare(
     cross=lambda t, d, tables: _lacks(fk_table(t, d["visit"], tables), d.get("target_field", "date")),
     check=_within_visit)
 
+
 def _citation_target(t: Typed, decl: dict, tables: dict) -> list:
     fields = decl["fields"]
     filled = np.vstack([~t.cast(f).missing for f in fields]).sum(axis=0)
@@ -269,6 +279,7 @@ CITATION_TARGET = declare(
     params={"fields": "fields"},
     describe=lambda d: "Exactly one of " + ", ".join(f"`{f}`" for f in d["fields"]) + " is filled.",
     check=_citation_target)
+
 
 def _uncited(t: Typed, decl: dict, tables: dict) -> list:
     out = []
@@ -292,6 +303,7 @@ UNCITED = declare(
     describe=lambda d: "Every record of the tables cited through " + ", ".join(f"`{f}`" for f in d["fields"])
                          + " has at least one citation.",
     check=_uncited)
+
 
 def _supports(t: Typed, decl: dict, tables: dict) -> list:
     f = decl["field"]
@@ -318,6 +330,7 @@ SUPPORTS = declare(
     params={"field": "field", "targets": "fields"},
     describe=lambda d: f"`{d['field']}` names fields of the cited record's table.",
     check=_supports)
+
 
 def _record_lookup(target: Typed, keys, columns: list[str]) -> dict:
     """{key: (row position, value of each column)} for the given keys only."""
@@ -399,6 +412,7 @@ DATES_AGREE = declare(
                                 if ref is not None and not ref.primary_key],
     check=_dates_agree)
 
+
 def _instrument_cited(t: Typed, decl: dict, tables: dict) -> list:
     """A sanction whose citations name an instrument must record it."""
     import re
@@ -437,6 +451,7 @@ INSTRUMENT_CITED = declare(
     cross=lambda t, d, tables: ([] if t.primary_key else [f"{t.name} has no primary key"]) + _lacks(
         tables.get(d.get("citations", "citations")), d["via"], d.get("evidence", "evidence")),
     check=_instrument_cited)
+
 
 def _fk_target(t: Typed, field: str, tables: dict):
     """The table that ``field`` points to by its foreign key, if loaded."""
@@ -492,6 +507,7 @@ OFFICE_HELD = declare(
     if fk_table(t, d["field"], tables) is None else _lacks(fk_table(t, d["field"], tables), "person_id", "date"),
     check=_office_held)
 
+
 def _edtf_order(t: Typed, decl: dict, tables: dict) -> list:
     a, b = decl["start"], decl["end"]
     out = []
@@ -509,6 +525,7 @@ EDTF_ORDER = declare(
     params={"start": "field", "end": "field"},
     describe=lambda d: f"`{d['end']}` does not come before `{d['start']}`.",
     check=_edtf_order)
+
 
 def _list_foreign_key(t: Typed, decl: dict, tables: dict) -> list:
     f, resource, key = decl["field"], decl["resource"], decl["key"]
@@ -534,6 +551,7 @@ LIST_FOREIGN_KEY = declare(
     cross=lambda t, d, tables: [f"there is no table {d['resource']!r}"] if d["resource"] not in tables
     else _lacks(tables[d["resource"]], d["key"]),
     check=_list_foreign_key)
+
 
 def _first_visit(t: Typed, decl: dict, tables: dict) -> list:
     """A visit marked first has no coded visit of the same visitor to the same host before it."""
@@ -579,6 +597,7 @@ FIRST_VISIT = declare(
                              + (f", among the visits with an office in `{d['office']}` and, apart, those without"
                                 if d.get("office") else "") + ".",
     check=_first_visit)
+
 
 def _confidence_for_date(t: Typed, decl: dict, tables: dict) -> list:
     """An uncertain or approximate date, or an interval whose start or end the sources leave unknown, was
@@ -679,7 +698,6 @@ def _declaration_problems(decl: dict, fields: dict, shown: str) -> list[Problem]
     return out
 
 
-
 def declaration_problems(tables) -> list[Problem]:
     """Every x-rules declaration of every table (``Table`` objects, by name): a known rule,
     the keys it reads, of the right kind, naming fields of the table; then what it reads
@@ -724,11 +742,6 @@ def check(tables: dict[str, Typed]) -> list:
             if rule is not None and rule.check is not None:
                 out += rule.check(t, decl, tables)
     return out
-
-
-def _in(decl, key):
-    return " or ".join(str(v) for v in decl["in"])
-
 
 
 def global_rules_in_words() -> list[str]:
