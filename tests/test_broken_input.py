@@ -141,7 +141,7 @@ def test_a_descriptor_frictionless_fails_on_is_reported_not_raised(pkg, monkeypa
         raise AttributeError("'list' object has no attribute 'decode'")
 
     monkeypatch.setattr(frictionless.Package, "validate_descriptor", fails)
-    monkeypatch.setattr(frictionless.Package, "validate", fails)
+    monkeypatch.setattr(frictionless.Resource, "validate", fails)
     out = run_cli("validate", pkg.root, "--format", "json")
     assert out.returncode == 1 and "Traceback" not in out.stdout + out.stderr
     messages = [p["message"] for p in json.loads(out.stdout)["problems"] if p["rule"] == "descriptor"]

@@ -102,18 +102,24 @@ def check_cells(package: Package, tables: dict[str, tuple[list[list[str]], list[
     if not resources:
         return []
     resources += lookups.values()
+    # frictionless deep-copies inline rows each time it copies a resource's
+    # descriptor (several times a validation): the rows go in after the
+    # descriptor is read, as a function, which it calls once and never copies.
+    data = {r["name"]: r["data"] for r in resources}
     try:
-        fpkg = FPackage({"$schema": V2_PACKAGE, "name": "check", "resources": resources})
-        report = fpkg.validate()
+        fpkg = FPackage({"$schema": V2_PACKAGE, "name": "check",
+                         "resources": [{**r, "data": r["data"][:1]} for r in resources]})
+        for resource in fpkg.resources:
+            resource.data = (lambda rows=data[resource.name]: rows)
+        # The tables only: the lookup copies' keys are checked in their own tables.
+        reports = {name: fpkg.get_resource(name).validate() for name in tables}
     except Exception as exc:  # noqa: BLE001 - a schema frictionless refuses or fails on: say so, fail closed
         return [problem("descriptor", file=DESCRIPTOR, column="resources",
                         detail=f"frictionless cannot read the schemas: {type(exc).__name__}: {exc}")]
     problems = []
-    for task in report.tasks:
-        if task.name not in tables:
-            continue  # a lookup copy: its keys are checked in their own table
-        for err in task.errors:
-            p = _map(err, package.tables[task.name], tables[task.name][1])
+    for name, report in reports.items():
+        for err in [*report.errors, *(e for task in report.tasks for e in task.errors)]:
+            p = _map(err, package.tables[name], tables[name][1])
             if p is not None:
                 problems.append(p)
     return problems
