@@ -103,8 +103,8 @@ def _date_order(t: Typed, decl: dict, tables: dict) -> list:
     with np.errstate(invalid="ignore"):
         bad = a.ok & b.ok & (a.order > b.order)
     return [problem("date-order", file=t.table.path, line=t.lines[i], column=end,
-                    value=t.frame.at[i, end],
-                    detail=f"{end} {t.frame.at[i, end]} comes before {start} {t.frame.at[i, start]}")
+                    value=t.cells(end)[i],
+                    detail=f"{end} {t.cells(end)[i]} comes before {start} {t.cells(start)[i]}")
             for i in _rows(bad)]
 
 
@@ -123,7 +123,7 @@ def _requires(t: Typed, decl: dict, tables: dict) -> list:
     f, g = decl["field"], decl["requires"]
     bad = ~t.cast(f).missing & t.cast(g).missing
     return [problem("requires", file=t.table.path, line=t.lines[i], column=g,
-                    detail=f"{f} is {t.frame.at[i, f]!r} but {g} is empty", expected=g)
+                    detail=f"{f} is {t.cells(f)[i]!r} but {g} is empty", expected=g)
             for i in _rows(bad)]
 
 
@@ -147,7 +147,7 @@ def _required_if(t: Typed, decl: dict, tables: dict) -> list:
     f, g = decl["field"], decl["if"]
     bad = _condition(t, decl, "if") & t.cast(f).missing
     return [problem("required-if", file=t.table.path, line=t.lines[i], column=f,
-                    detail=f"{f} is required when {g} is {t.frame.at[i, g]!r}", expected=f)
+                    detail=f"{f} is required when {g} is {t.cells(g)[i]!r}", expected=f)
             for i in _rows(bad)]
 
 
@@ -163,8 +163,8 @@ def _forbidden_unless(t: Typed, decl: dict, tables: dict) -> list:
     f, g = decl["field"], decl["unless"]
     allowed = ", ".join(map(str, decl["in"]))
     bad = ~_condition(t, decl, "unless") & ~t.cast(f).missing
-    return [problem("forbidden-unless", file=t.table.path, line=t.lines[i], column=f, value=t.frame.at[i, f],
-                    detail=f"{f} applies only when {g} is {allowed}, and {g} is {t.frame.at[i, g]!r}")
+    return [problem("forbidden-unless", file=t.table.path, line=t.lines[i], column=f, value=t.cells(f)[i],
+                    detail=f"{f} applies only when {g} is {allowed}, and {g} is {t.cells(g)[i]!r}")
             for i in _rows(bad)]
 
 
@@ -200,8 +200,8 @@ def _actor_type(t: Typed, decl: dict, tables: dict) -> list:
     kinds, resource = got
     types = [str(x) for x in decl["types"]]
     bad = ~t.cast(f).missing & kinds.notna().to_numpy() & ~strings.isin(kinds, types)
-    return [problem("actor-type", file=t.table.path, line=t.lines[i], column=f, value=t.frame.at[i, f],
-                    detail=f"{f} {t.frame.at[i, f]!r} is a {kinds.iat[i]}, but must be a {' or '.join(types)}",
+    return [problem("actor-type", file=t.table.path, line=t.lines[i], column=f, value=t.cells(f)[i],
+                    detail=f"{f} {t.cells(f)[i]!r} is a {kinds.iat[i]}, but must be a {' or '.join(types)}",
                     expected=" or ".join(types))
             for i in _rows(bad)]
 
@@ -218,8 +218,8 @@ ACTOR_TYPE = declare(
 def _distinct(t: Typed, decl: dict, tables: dict) -> list:
     a, b = decl["fields"]
     bad = ~t.cast(a).missing & (t.frame[a] == t.frame[b]).to_numpy()
-    return [problem("distinct", file=t.table.path, line=t.lines[i], column=b, value=t.frame.at[i, b],
-                    detail=f"{a} and {b} are both {t.frame.at[i, b]!r}")
+    return [problem("distinct", file=t.table.path, line=t.lines[i], column=b, value=t.cells(b)[i],
+                    detail=f"{a} and {b} are both {t.cells(b)[i]!r}")
             for i in _rows(bad)]
 
 
@@ -247,9 +247,9 @@ def _within_visit(t: Typed, decl: dict, tables: dict) -> list:
     lo_ok = own["min"].isna() | theirs["min"].isna() | (own["min"] >= theirs["min"]).fillna(True)
     hi_ok = own["max"].isna() | theirs["max"].isna() | (own["max"] <= theirs["max"]).fillna(True)
     bad = ~t.cast(v).missing & ~(lo_ok & hi_ok).to_numpy(dtype=bool)
-    return [problem("within-visit", file=t.table.path, line=t.lines[i], column=f, value=t.frame.at[i, f],
-                    detail=f"{f} {t.frame.at[i, f]!r} is not within the dates of visit "
-                           f"{t.frame.at[i, v]!r} ({visit_dates.iat[i]})")
+    return [problem("within-visit", file=t.table.path, line=t.lines[i], column=f, value=t.cells(f)[i],
+                    detail=f"{f} {t.cells(f)[i]!r} is not within the dates of visit "
+                           f"{t.cells(v)[i]!r} ({visit_dates.iat[i]})")
             for i in _rows(bad)]
 
 
@@ -292,7 +292,7 @@ def _uncited(t: Typed, decl: dict, tables: dict) -> list:
         cited = t.frame[f][~t.cast(f).missing]
         bad = ~strings.isin(target.frame[key], cited)
         out += [problem("uncited", file=target.table.path, line=target.lines[i], column=key,
-                        value=target.frame.at[i, key]) for i in _rows(bad)]
+                        value=target.cells(key)[i]) for i in _rows(bad)]
     return out
 
 
@@ -316,10 +316,10 @@ def _supports(t: Typed, decl: dict, tables: dict) -> list:
         names = set(tables[fk.resource].table.field_names)
         rows = present & ~t.cast(target_field).missing
         for i in _rows(rows):
-            unknown = [w for w in t.frame.at[i, f].split(" ") if w not in names]
+            unknown = [w for w in t.cells(f)[i].split(" ") if w not in names]
             if unknown:
                 out.append(problem("supports", file=t.table.path, line=t.lines[i], column=f,
-                                   value=t.frame.at[i, f],
+                                   value=t.cells(f)[i],
                                    detail=f"{', '.join(map(repr, unknown))} is not a field of {fk.resource}"))
     return out
 
@@ -338,7 +338,7 @@ def _record_lookup(target: Typed, keys, columns: list[str]) -> dict:
     rows = np.flatnonzero(strings.isin(target.frame[key], list(keys)))
     out = {}
     for i in rows:
-        out.setdefault(target.frame[key].iat[i], (i, *[target.frame[c].iat[i] for c in columns]))
+        out.setdefault(target.cells(key)[i], (i, *[target.cells(c)[i] for c in columns]))
     return out
 
 
@@ -366,8 +366,8 @@ def _dates_agree(t: Typed, decl: dict, tables: dict) -> list:
         rows = claimed & ~t.cast(target_field).missing
         by_record: dict = {}
         for i in _rows(rows):
-            by_record.setdefault(t.frame.at[i, target_field], []).append(
-                (t.frame.at[i, f], t.frame.at[i, "source_id"] if "source_id" in t.frame else ""))
+            by_record.setdefault(t.cells(target_field)[i], []).append(
+                (t.cells(f)[i], t.cells("source_id")[i] if "source_id" in t.frame else ""))
         if not by_record:
             continue
         found = _record_lookup(target, by_record, [date_field, note_field])
@@ -435,7 +435,7 @@ def _instrument_cited(t: Typed, decl: dict, tables: dict) -> list:
     for i in np.flatnonzero(strings.isin(keys, list(named))) if named else []:
         rec = keys.iat[i]
         numbers = named[rec]
-        instrument = t.frame.at[i, f]
+        instrument = t.cells(f)[i]
         if not any(n in instrument for n in numbers):
             out.append(problem("instrument-cited", file=t.table.path, line=t.lines[i], column=f, value=instrument,
                                detail=f"a citation of {rec!r} names resolution {', '.join(sorted(numbers))}, "
@@ -476,7 +476,7 @@ def _office_held(t: Typed, decl: dict, tables: dict) -> list:
     found = _record_lookup(offices, set(t.frame[f].take(rows)), ["person_id", "date"])
     out = []
     for i in rows:
-        office, who, value = t.frame.at[i, f], t.frame.at[i, person], t.frame.at[i, when]
+        office, who, value = t.cells(f)[i], t.cells(person)[i], t.cells(when)[i]
         if office not in found:
             continue  # the foreign-key check reports it
         _, holder, tenure = found[office]
@@ -512,10 +512,10 @@ def _edtf_order(t: Typed, decl: dict, tables: dict) -> list:
     a, b = decl["start"], decl["end"]
     out = []
     for i in _rows(~t.cast(a).missing & ~t.cast(b).missing):
-        first, then = _parsed(t.frame.at[i, a]), _parsed(t.frame.at[i, b])
+        first, then = _parsed(t.cells(a)[i]), _parsed(t.cells(b)[i])
         if first and then and first.earliest and then.latest and then.latest < first.earliest:
-            out.append(problem("edtf-order", file=t.table.path, line=t.lines[i], column=b, value=t.frame.at[i, b],
-                               detail=f"{b} {t.frame.at[i, b]!r} comes before {a} {t.frame.at[i, a]!r}"))
+            out.append(problem("edtf-order", file=t.table.path, line=t.lines[i], column=b, value=t.cells(b)[i],
+                               detail=f"{b} {t.cells(b)[i]!r} comes before {a} {t.cells(a)[i]!r}"))
     return out
 
 
@@ -535,10 +535,10 @@ def _list_foreign_key(t: Typed, decl: dict, tables: dict) -> list:
     keys = set(target.frame[key].dropna())
     out = []
     for i in _rows(~t.cast(f).missing):
-        unknown = [w for w in t.frame.at[i, f].split(" ") if w and w not in keys]
+        unknown = [w for w in t.cells(f)[i].split(" ") if w and w not in keys]
         if unknown:
             out.append(problem("list-foreign-key", file=t.table.path, line=t.lines[i], column=f,
-                               value=t.frame.at[i, f],
+                               value=t.cells(f)[i],
                                detail=f"{', '.join(map(repr, unknown))} is not a {key} of {resource}"))
     return out
 
@@ -563,13 +563,13 @@ def _first_visit(t: Typed, decl: dict, tables: dict) -> list:
     standing = (~t.cast(office).missing) if office else np.zeros(len(t.frame), dtype=bool)
     pairs: dict = {}
     for i in _rows(happened):
-        span = _parsed(t.frame.at[i, when])
+        span = _parsed(t.cells(when)[i])
         if span is not None:
-            pairs.setdefault((t.frame.at[i, visitor], t.frame.at[i, host], bool(standing[i])), []).append((i, span))
+            pairs.setdefault((t.cells(visitor)[i], t.cells(host)[i], bool(standing[i])), []).append((i, span))
     out = []
     marked = (t.frame[f] == "true").to_numpy(dtype=bool, na_value=False)
     for i in _rows(marked & happened):
-        pair = (t.frame.at[i, visitor], t.frame.at[i, host], bool(standing[i]))
+        pair = (t.cells(visitor)[i], t.cells(host)[i], bool(standing[i]))
         own = dict(pairs.get(pair, [])).get(i)
         if own is None:
             continue
@@ -580,8 +580,8 @@ def _first_visit(t: Typed, decl: dict, tables: dict) -> list:
             if before or marked[j]:
                 key = t.table.primary_key[0] if t.table.primary_key else visitor
                 out.append(problem("first-visit", file=t.table.path, line=t.lines[i], column=f, value="true",
-                                   detail=f"{pair[0]!r} also visited {pair[1]!r} in {t.frame.at[j, when]} "
-                                          f"({t.frame.at[j, key]}"
+                                   detail=f"{pair[0]!r} also visited {pair[1]!r} in {t.cells(when)[j]} "
+                                          f"({t.cells(key)[j]}"
                                           f"{', also marked first' if marked[j] and not before else ''})"))
                 break
     return out
@@ -610,7 +610,7 @@ def _confidence_for_date(t: Typed, decl: dict, tables: dict) -> list:
     above = levels[levels.index(cap) + 1:]
     out = []
     for i in _rows(strings.isin(t.frame[conf], above) & ~t.cast(f).missing):
-        value = t.frame.at[i, f]
+        value = t.cells(f)[i]
         span = _parsed(value)
         if span is None:
             continue
@@ -619,8 +619,8 @@ def _confidence_for_date(t: Typed, decl: dict, tables: dict) -> list:
                                 ("unknown at its end", span.interval and value.endswith("/"))) if hit]
         if why:
             out.append(problem("confidence-for-date", file=t.table.path, line=t.lines[i], column=conf,
-                               value=t.frame.at[i, conf], expected=cap,
-                               detail=f"{conf} is {t.frame.at[i, conf]!r} but {f} {value!r} is {' and '.join(why)}"))
+                               value=t.cells(conf)[i], expected=cap,
+                               detail=f"{conf} is {t.cells(conf)[i]!r} but {f} {value!r} is {' and '.join(why)}"))
     return out
 
 

@@ -16,6 +16,15 @@ class Typed:
         self.frame: pd.DataFrame = raw.frame
         self.lines = raw.lines
         self._casts: dict[str, Cast] = {}
+        self._cells: dict[str, list] = {}
+
+    def cells(self, name: str) -> list:
+        """The column's raw strings as a list: rules that walk rows read cells
+        from it, as a pandas lookup per cell costs a hundred times more."""
+        got = self._cells.get(name)
+        if got is None:
+            got = self._cells[name] = self.frame[name].tolist()
+        return got
 
     def cast(self, name: str) -> Cast:
         got = self._casts.get(name)
