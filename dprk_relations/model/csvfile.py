@@ -126,8 +126,10 @@ def parse_bytes(table: Table, data: bytes) -> RawTable:
     frame_ok = _check_header(header, expected, shown, probs)
     width = len(header)
     rows, lines = [], []
+    # Each record ends at its own LF unless a cell holds a line break: look cell by cell only then.
+    breaks = "\r" in text or text.count("\n") > len(records) - (not text.endswith("\n"))
     for i, rec in enumerate(records[1:], start=2):
-        if not rec or all(c == "" for c in rec):
+        if not any(rec):
             probs.append(problem("blank-row", file=shown, line=i))
             continue
         if len(rec) > width:
@@ -139,19 +141,18 @@ def parse_bytes(table: Table, data: bytes) -> RawTable:
             probs.append(problem("missing-cell", file=shown, line=i, column=col,
                                  detail=str(len(rec)), expected=str(width)))
             rec = rec + [""] * (width - len(rec))
-        for name, cell in zip(header, rec):
+        for name, cell in zip(header, rec) if breaks else ():
             if "\n" in cell or "\r" in cell:
                 probs.append(problem("line-break", file=shown, line=i, column=name, value=cell[:60]))
         rows.append(rec)
         lines.append(i)
     if not frame_ok:
         return RawTable(table, None, lines=lines, problems=probs, delimiter=delim)
-    frame = pd.DataFrame(rows, columns=header, dtype=object)
-    frame = frame[expected] if list(header) != expected else frame
-    frame = pd.DataFrame({n: pd.Series(frame[n].tolist(), dtype=STRING) for n in expected})
+    columns = dict(zip(header, map(list, zip(*rows)))) if rows else dict.fromkeys(header, [])
+    frame = pd.DataFrame({n: pd.Series(columns[n], dtype=STRING) for n in expected})
     if not probs:
-        probs += _canonical_problems(table, frame, data, shown)
-    return RawTable(table, frame.reset_index(drop=True), lines=lines, problems=probs, delimiter=delim)
+        probs += _canonical_problems(table, rows, data, shown)
+    return RawTable(table, frame, lines=lines, problems=probs, delimiter=delim)
 
 
 def _check_header(header: list[str], expected: list[str], shown: str, probs: list) -> bool:
@@ -199,32 +200,39 @@ def write_csv(names: list[str], rows) -> bytes:
 
     The csv module quotes a cell holding a character of its line terminator: written
     with CR LF, a cell holding either is quoted; each row's own CR LF is then cut to LF."""
+    rows = [names, *rows]
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
+    writer.writerows(rows)
+    text = buf.getvalue()
+    if text.count("\r") == len(rows):  # no cell holds a CR: every CR LF ends a row
+        return text.replace("\r\n", "\n").encode("utf-8")
     out = []
-    for row in (names, *rows):
-        writer.writerow(row)
-        out.append(buf.getvalue()[:-2])
+    for row in rows:
         buf.seek(0)
         buf.truncate()
+        writer.writerow(row)
+        out.append(buf.getvalue()[:-2])
     return ("\n".join(out) + "\n").encode("utf-8")
 
 
 def canonical_bytes(table: Table, frame: pd.DataFrame) -> bytes:
     """The canonical CSV for a frame of strings: schema column order, key order."""
     frame = sort_frame(table, frame[table.field_names])
-    return write_csv(table.field_names, frame.itertuples(index=False, name=None))
+    return write_csv(table.field_names, zip(*(frame[n].tolist() for n in table.field_names)))
 
 
-def _canonical_problems(table: Table, frame: pd.DataFrame, data: bytes, shown: str) -> list[Problem]:
-    """Form faults that only a comparison with the canonical form shows."""
+def _canonical_problems(table: Table, rows: list[list[str]], data: bytes, shown: str) -> list[Problem]:
+    """Form faults that only a comparison with the canonical form shows, in a file whose
+    header and rows are whole and in schema order."""
     if table.primary_key:
-        keys = list(frame[list(table.primary_key)].itertuples(index=False, name=None))
+        at = [table.field_names.index(k) for k in table.primary_key]
+        keys = [tuple(row[j] for j in at) for row in rows]
         for i in range(1, len(keys)):
             if keys[i] < keys[i - 1]:
                 return [problem("row-order", file=shown, line=i + 2, column=",".join(table.primary_key),
                                 value=",".join(keys[i]), detail=",".join(keys[i - 1]))]
-    canon = canonical_bytes(table, frame)
+    canon = write_csv(table.field_names, rows)  # the rows are in key order: this is the canonical form
     if canon == data:
         return []
     a, b = data.split(b"\n"), canon.split(b"\n")
