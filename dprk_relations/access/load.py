@@ -110,13 +110,16 @@ def _typed(series: pd.Series, field: dict, missing: list) -> pd.Series:
     """One column in the dtype its schema field asks for (from CSV strings or Parquet values)."""
     from dprk_relations.model.types import field_type
 
-    if series.dtype == object or pd.api.types.is_string_dtype(series.dtype):
-        cells = series.astype(object)
-        series = cells.where(~cells.map(lambda v: isinstance(v, str) and v in missing), None)
     try:
         kind = field_type(field)
     except ValueError as exc:
         raise LoadError(str(exc)) from None
+    if series.dtype == object or pd.api.types.is_string_dtype(series.dtype):
+        hit = series.isin(missing)
+        if hit.any():
+            series = series.astype(object).where(~hit, None)
+    if str(series.dtype) == kind.pandas and kind.name not in ("category", "list"):
+        return series  # Arrow gave the column its dtype already
     return kind.load(series, field)
 
 
@@ -134,10 +137,9 @@ def _frame(root: Path, res: dict, parquet: dict | None) -> pd.DataFrame:
             table = pq.read_table(io.BytesIO(data))
         except (ArrowException, OSError, ValueError) as exc:  # the bytes are in memory: OSError is corruption
             raise LoadError(f"{parquet.get('path')}: not a readable Parquet file ({str(exc)[:200]})") from None
-        raw = table.to_pandas(types_mapper=None, date_as_object=False, strings_to_categorical=False)
-        for f in fields:  # dictionary columns arrive as categoricals: back to plain values first
-            if isinstance(raw[f["name"]].dtype, pd.CategoricalDtype):
-                raw[f["name"]] = raw[f["name"]].astype(object)
+        from dprk_relations.model.types import arrow_to_pandas
+
+        raw = table.to_pandas(types_mapper=arrow_to_pandas().get, date_as_object=False)
     else:
         raw = pd.read_csv(io.BytesIO(_checked_bytes(root, res)), dtype=str, keep_default_na=False, na_filter=False,
                           encoding="utf-8")

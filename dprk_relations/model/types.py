@@ -188,6 +188,13 @@ def _to_bool(cells: pd.Series, field: dict) -> pd.Series:
     return cells.astype("boolean")
 
 
+def _to_category(cells: pd.Series, field: dict) -> pd.Series:
+    levels, ordered = _levels(field), bool(field.get("categoriesOrdered"))
+    if isinstance(cells.dtype, pd.CategoricalDtype):  # from Parquet: a dictionary column, recoded by value
+        return cells.cat.set_categories(levels, ordered=ordered)
+    return _from_strings(cells).astype(pd.CategoricalDtype(levels, ordered))
+
+
 def _split(cells: pd.Series, field: dict) -> pd.Series:
     sep = field["x-separator"]
     return cells.map(lambda v: v if isinstance(v, list) else (v.split(sep) if isinstance(v, str) else
@@ -217,8 +224,7 @@ TYPES: dict[str, FieldType] = {t.name: t for t in (
               lambda c, f: pa.DictionaryArray.from_arrays(
                   pa.array([None if v is None else _levels(f).index(v) for v in _from_strings(c)], type=pa.int32()),
                   pa.array(_levels(f), type=pa.string()), ordered=bool(f.get("categoriesOrdered"))),
-              lambda c, f: c.astype(object),
-              lambda c, f: _from_strings(c).astype(pd.CategoricalDtype(_levels(f), bool(f.get("categoriesOrdered"))))),
+              lambda c, f: c.astype(object), _to_category),
     # A string field whose cells list values (x-separator): a list column in Parquet and in pandas.
     FieldType("list", "object", "readr::col_character()", lambda f: pa.list_(pa.string()),
               lambda c, f: pa.array(_split(_from_strings(c), f), type=pa.list_(pa.string())),
@@ -239,6 +245,12 @@ TYPES: dict[str, FieldType] = {t.name: t for t in (
               lambda c, f: pd.to_datetime(c).dt.strftime("%Y-%m-%d"),
               lambda c, f: pd.to_datetime(c, format="%Y-%m-%d").astype("datetime64[s]")),
 )}
+
+
+def arrow_to_pandas() -> dict:
+    """The Arrow types that Parquet columns convert from straight to the dtype :data:`TYPES` gives."""
+    return {t.arrow({}): pd.api.types.pandas_dtype(t.pandas) for t in TYPES.values()
+            if t.name in ("string", "integer", "number", "boolean")}
 
 
 def field_type(field: dict) -> FieldType:
