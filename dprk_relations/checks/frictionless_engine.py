@@ -62,8 +62,7 @@ def descriptor_problems(package: Package) -> list:
 def cells(raws: dict[str, RawTable]) -> dict[str, tuple[list[list[str]], list[int]]]:
     """What frictionless reads of each usable table: (header + rows of cells, spreadsheet row
     of each row). Plain lists, so that another process can check them without pandas."""
-    return {name: ([list(r.table.field_names)] + r.frame[r.table.field_names].values.tolist(), list(r.lines))
-            for name, r in raws.items() if r.usable}
+    return {name: ([list(r.table.field_names)] + r.rows, list(r.lines)) for name, r in raws.items() if r.usable}
 
 
 def check(package: Package, raws: dict[str, RawTable]) -> list:

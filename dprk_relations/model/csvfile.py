@@ -11,13 +11,15 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
-
-from dprk_relations.model.strings import STRING
 from dprk_relations.model.package import Table
 from dprk_relations.model.problems import Problem, problem
+
+if TYPE_CHECKING:  # the reader itself needs no pandas: the frictionless process reads with it
+    import pandas as pd
 
 BOM = b"\xef\xbb\xbf"
 
@@ -25,15 +27,28 @@ BOM = b"\xef\xbb\xbf"
 @dataclass
 class RawTable:
     table: Table
-    frame: pd.DataFrame | None  # every cell a str ("" when empty), schema column order
-    lines: list = field(default_factory=list)  # spreadsheet row number of each frame row
+    rows: list[list[str]] | None  # every cell a str ("" when empty), schema column order
+    lines: list = field(default_factory=list)  # spreadsheet row number of each row
     problems: list = field(default_factory=list)
     delimiter: str = ","
 
     @property
     def usable(self) -> bool:
         """Cell checks make sense only when every schema column was found."""
-        return self.frame is not None
+        return self.rows is not None
+
+    @cached_property
+    def frame(self) -> pd.DataFrame | None:
+        """The rows as a frame of strings, one column per schema field."""
+        if self.rows is None:
+            return None
+        import pandas as pd
+
+        from dprk_relations.model.strings import STRING
+
+        names = self.table.field_names
+        columns = list(map(list, zip(*self.rows))) if self.rows else [[] for _ in names]
+        return pd.DataFrame({n: pd.Series(c, dtype=STRING) for n, c in zip(names, columns)})
 
 
 def _line_of(data: bytes, offset: int) -> int:
@@ -148,11 +163,12 @@ def parse_bytes(table: Table, data: bytes) -> RawTable:
         lines.append(i)
     if not frame_ok:
         return RawTable(table, None, lines=lines, problems=probs, delimiter=delim)
-    columns = dict(zip(header, map(list, zip(*rows)))) if rows else dict.fromkeys(header, [])
-    frame = pd.DataFrame({n: pd.Series(columns[n], dtype=STRING) for n in expected})
-    if not probs:
+    if header != expected:  # the same columns in another order: a problem above; read them by name
+        at = [header.index(n) for n in expected]
+        rows = [[row[j] for j in at] for row in rows]
+    elif not probs:
         probs += _canonical_problems(table, rows, data, shown)
-    return RawTable(table, frame, lines=lines, problems=probs, delimiter=delim)
+    return RawTable(table, rows, lines=lines, problems=probs, delimiter=delim)
 
 
 def _check_header(header: list[str], expected: list[str], shown: str, probs: list) -> bool:
