@@ -134,16 +134,43 @@ def test_every_error_is_reported_at_once(pkg, source_dirs, tmp_path):
 
 
 def test_a_descriptor_frictionless_fails_on_is_reported_not_raised(pkg, monkeypatch):
-    """frictionless is trusted to judge a descriptor, not to survive every one."""
+    """frictionless is trusted to judge a descriptor, not to survive every one. Its second
+    process cannot start here, so the check runs in this one, where frictionless is broken."""
     import frictionless
+
+    from dprk_relations.checks import frictionless_engine
 
     def fails(*args, **kwargs):
         raise AttributeError("'list' object has no attribute 'decode'")
 
     monkeypatch.setattr(frictionless.Package, "validate_descriptor", fails)
     monkeypatch.setattr(frictionless.Resource, "validate", fails)
+    monkeypatch.setattr(frictionless_engine.sys, "executable", str(pkg.root / "no-such-python"))
     out = run_cli("validate", pkg.root, "--format", "json")
     assert out.returncode == 1 and "Traceback" not in out.stdout + out.stderr
-    messages = [p["message"] for p in json.loads(out.stdout)["problems"] if p["rule"] == "descriptor"]
+    report = json.loads(out.stdout)
+    assert report["stats"]["frictionless_fell_back"].startswith("cannot start")
+    messages = [p["message"] for p in report["problems"] if p["rule"] == "descriptor"]
     assert any("frictionless cannot read the descriptor: AttributeError" in m for m in messages), messages
     assert any("frictionless cannot read the schemas: AttributeError" in m for m in messages), messages
+
+
+def test_frictionless_runs_in_its_own_process_and_finds_what_it_finds_here(pkg, monkeypatch):
+    """The second process reads and checks the same cells: its findings are the in-process ones."""
+    from dprk_relations.checks import frictionless_engine
+    from dprk_relations.model.package import load_package
+    from dprk_relations.stages.validate import check_package, read_tables
+
+    rows = (pkg.root / "raw" / "visits.csv").read_text(encoding="utf-8").split("\n")
+    cells = rows[1].split(",")
+    cells[0] = cells[0] + "-X"  # an id the key's pattern does not allow
+    rows[1] = ",".join(cells)
+    (pkg.root / "raw" / "visits.csv").write_text("\n".join(rows), encoding="utf-8")
+    assert check_package(pkg.root)[0].stats["frictionless_fell_back"] is None
+    package = load_package(pkg.root)
+    raws = read_tables(package)
+    apart = frictionless_engine.Background(package)
+    found = apart.problems(raws)
+    assert apart.fell_back is None
+    assert found == frictionless_engine.descriptor_problems(package) + frictionless_engine.check(package, raws)
+    assert "pattern" in {p.rule for p in found}

@@ -49,6 +49,19 @@ def check_package(package_dir=".", sources=None, engine: str = "auto", strict: b
         report.add(exc.problems)
         return report.finish(), None, {}
     engines = pick_engines(engine)
+    background = None
+    if len(engines) > 1:  # first, so that it overlaps everything else, imports included
+        from dprk_relations.checks.frictionless_engine import Background
+
+        background = Background(package)
+    try:
+        return _check(package, engines, background, sources, strict, report)
+    finally:
+        if background is not None:
+            background.stop()
+
+
+def _check(package, engines, background, sources, strict, report):
     from dprk_relations.checks import evidence, rules
     from dprk_relations.checks.typed import Typed
 
@@ -61,7 +74,7 @@ def check_package(package_dir=".", sources=None, engine: str = "auto", strict: b
         report.add(raw.problems)
     rows = sum(len(r.frame) for r in raws.values() if r.usable)
     typed = {name: Typed(raw) for name, raw in raws.items() if raw.usable}
-    if "frictionless" in engines:
+    if background is None and "frictionless" in engines:  # one engine alone: in this process
         from dprk_relations.checks import frictionless_engine
 
         report.add(frictionless_engine.descriptor_problems(package) + frictionless_engine.check(package, raws))
@@ -72,6 +85,8 @@ def check_package(package_dir=".", sources=None, engine: str = "auto", strict: b
     report.add(rules.check(typed))
     problems, notices, ev_stats = evidence.check(typed, sources, strict=strict)
     report.add(problems)
+    if background is not None:
+        report.add(background.problems(raws))
     for name, raw in raws.items():
         if not raw.usable:
             report.notices.append(f"{raw.table.path}: cell checks skipped until the problems above are fixed; "
@@ -81,4 +96,6 @@ def check_package(package_dir=".", sources=None, engine: str = "auto", strict: b
                     "evidence_quotes": ev_stats["quotes"], "evidence_checked": ev_stats["checked"],
                     "evidence_without_text": ev_stats.get("unheld", 0),
                     "evidence_unchecked_by_source": ev_stats.get("unheld_by_source", {})}
+    if background is not None:  # why frictionless ran in this process after all, if it did
+        report.stats["frictionless_fell_back"] = background.fell_back
     return report.finish(), package, typed
