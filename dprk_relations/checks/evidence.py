@@ -15,7 +15,6 @@ import unicodedata
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 from dprk_relations.model.problems import declare, problem
 from dprk_relations.checks.typed import Typed
@@ -148,22 +147,22 @@ def check(tables: dict[str, Typed], given_dirs=None, strict: bool = False) -> tu
     for t, decl in decls:
         field, src_field = decl["field"], decl.get("source", "source_id")
         present = ~t.cast(field).missing & ~t.cast(src_field).missing
-        srcs = t.frame[src_field]
-        quotes = t.frame[field]
+        srcs, quotes = t.cells(src_field), t.cells(field)
         stats["quotes"] += int(present.sum())
-        picked = np.flatnonzero(present)
-        by_source = pd.Series(picked).groupby(srcs.iloc[picked].to_numpy(), sort=False)
-        for sid, group in by_source:
-            rows = group.to_numpy()
+        by_source: dict[str, list[int]] = {}
+        for i in np.flatnonzero(present).tolist():
+            by_source.setdefault(srcs[i], []).append(i)
+        for sid, rows in by_source.items():
             text = texts.get(sid)
             if text is None:
                 unchecked[sid] = unchecked.get(sid, 0) + len(rows)
                 stats["unheld"] += len(rows) if sid in unheld else 0
                 continue
             stats["checked"] += len(rows)
-            found = np.array([quotes.iat[i] in text for i in rows], dtype=bool)
-            for i in rows[~found]:
-                quote = t.frame[field].iat[i]
+            for i in rows:
+                quote = quotes[i]
+                if quote in text:
+                    continue
                 near = closest_passage(text, quote)
                 hint = ""
                 if _normal(quote) in _normal(text):

@@ -119,7 +119,8 @@ def main(argv=None) -> None:
 
     root = Path((argv or sys.argv)[1])
     package = load_package(root)
-    raws = {name: read_raw(table, root) for name, table in package.tables.items()}
+    # The form of the files (row order, quoting) is the first process's to report.
+    raws = {name: read_raw(table, root, form=False) for name, table in package.tables.items()}
     found = descriptor_problems(package) + check(package, raws)
     sys.stdout.write(json.dumps([asdict(p) for p in found]))
 
@@ -139,18 +140,21 @@ def check_cells(package: Package, tables: dict[str, tuple[list[list[str]], list[
         for fk in schema["foreignKeys"]:
             ref = fk["reference"]
             target = ref.get("resource") or name
-            # frictionless opens (and re-validates) the whole referenced resource for every
-            # foreign key: point it at a one-column copy of the referenced keys instead.
-            lookup = f"lookup.{target}.{'.'.join(ref['fields'])}"
-            if lookup not in lookups:
-                source_table = package.tables[target]
-                source_rows = tables[target][0]
-                at = [source_table.field_names.index(f) for f in ref["fields"]]
-                ref_fields = [source_table.field(f) for f in ref["fields"]]
-                lookups[lookup] = {"name": lookup, "type": "table",
-                                   "data": [list(ref["fields"])] + [[row[i] for i in at] for row in source_rows[1:]],
-                                   "schema": {"fields": [{"name": f.name, "type": f.type} for f in ref_fields],
-                                              "missingValues": list(source_table.missing_values)}}
+            # frictionless opens (and re-validates) the whole referenced resource for every foreign
+            # key: point it at a one-column copy of the referenced keys that this table's cells name
+            # (a cell is found in the copy exactly when it is found in the whole table).
+            own = [table.field_names.index(f) for f in fk["fields"]]
+            named = {tuple(row[i] for i in own) for row in rows[1:]}
+            source_table = package.tables[target]
+            at = [source_table.field_names.index(f) for f in ref["fields"]]
+            lookup = f"lookup.{name}.{'.'.join(fk['fields'])}"
+            lookups[lookup] = {"name": lookup, "type": "table",
+                               "data": [list(ref["fields"])] + [keys for keys in ([row[i] for i in at]
+                                                                             for row in tables[target][0][1:])
+                                                                if tuple(keys) in named],
+                               "schema": {"fields": [{"name": f, "type": source_table.field(f).type}
+                                                     for f in ref["fields"]],
+                                          "missingValues": list(source_table.missing_values)}}
             ref["resource"] = lookup
         resources.append({"name": name, "type": "table", "data": rows, "schema": schema})
     if not resources:

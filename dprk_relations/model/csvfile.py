@@ -97,17 +97,20 @@ def _sniff_delimiter(first_line: str, expected: list[str]) -> str:
     return ","
 
 
-def read_raw(table: Table, root: Path) -> RawTable:
+def read_raw(table: Table, root: Path, form: bool = True) -> RawTable:
     """Read one raw table."""
     try:
         data = (Path(root) / table.path).read_bytes()
     except OSError as exc:
         return RawTable(table, None, problems=[problem("unreadable", file=table.path, detail=exc.strerror or str(exc))])
-    return parse_bytes(table, data)
+    return parse_bytes(table, data, form)
 
 
-def parse_bytes(table: Table, data: bytes) -> RawTable:
-    """Read CSV bytes strictly: every fault found and placed, the cells as strings."""
+def parse_bytes(table: Table, data: bytes, form: bool = True) -> RawTable:
+    """Read CSV bytes strictly: every fault found and placed, the cells as strings.
+
+    ``form=False`` leaves out the comparison with the canonical form (row order,
+    quoting), for a reader that wants the cells and not the report."""
     shown = table.path
     text, probs = decode(data, shown)
     if text is None:
@@ -166,7 +169,7 @@ def parse_bytes(table: Table, data: bytes) -> RawTable:
     if header != expected:  # the same columns in another order: a problem above; read them by name
         at = [header.index(n) for n in expected]
         rows = [[row[j] for j in at] for row in rows]
-    elif not probs:
+    elif form and not probs:
         probs += _canonical_problems(table, rows, data, shown)
     return RawTable(table, rows, lines=lines, problems=probs, delimiter=delim)
 
