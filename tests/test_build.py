@@ -194,3 +194,15 @@ def test_a_second_build_at_once_is_refused_clearly(pkg):
             raise AssertionError("a second build got the lock")
         except BuildLocked:
             pass
+
+
+def test_a_build_waits_for_frictionless_and_writes_nothing_it_refuses(pkg, tmp_path):
+    """Only frictionless, in its second process, checks datapackage.json against the Data Package
+    specification: the build makes its release in memory meanwhile, and must drop it."""
+    desc = json.loads(pkg.path("datapackage.json").read_text(encoding="utf-8"))
+    desc["licenses"] = [{"title": "a license with neither name nor path"}]
+    pkg.path("datapackage.json").write_text(json.dumps(desc, indent=2) + "\n", encoding="utf-8")
+    out = run_cli("build", pkg.root, "--out", tmp_path / "out")
+    assert out.returncode == 1 and "Traceback" not in out.stdout + out.stderr
+    assert 'license requires "path" or "name"' in out.stdout + out.stderr
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())

@@ -181,14 +181,21 @@ def build(package_dir=".", out=None, sources=None, engine="auto", strict=False,
     """
     from dprk_relations.documents.files import sha256_hex
 
+    from dprk_relations.stages.derive import derive
+    from dprk_relations.stages.validate import Checking
+
     package_dir = Path(package_dir)
-    package, tables, report = release_tables(package_dir, sources=sources, engine=engine, strict=strict)
-    if package is None:
+    with Checking(package_dir, sources=sources, engine=engine, strict=strict) as checking:
+        files = None
+        if checking.valid_so_far:  # the release is made in memory while frictionless finishes
+            package = checking.package
+            version = version or package.version
+            created = created if created is not None else package.descriptor.get("created")
+            changelog = changelog if changelog is not None else read_changelog(package_dir)
+            files = release_contents(package, derive(package, checking.typed), version, created, changelog)
+        report = checking.finish()
+    if files is None or not report.valid:
         return BuildResult("invalid", report=report)
-    version = version or package.version
-    created = created if created is not None else package.descriptor.get("created")
-    changelog = changelog if changelog is not None else read_changelog(package_dir)
-    files = release_contents(package, tables, version, created, changelog)
     digests = {p: sha256_hex(d) for p, d in files.items()}
     build_root = Path(out) if out else package_dir / "build"
     with build_lock(build_root):
