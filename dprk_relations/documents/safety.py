@@ -11,10 +11,14 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 from dprk_relations.model.types import PLAIN_NUMBER
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# Where a cell can start: the file's start, after a delimiter or a line break, or after
+# the quote that opens it. A file with no such character there has no cell to look at.
+_MAYBE = re.compile("(?:^|[,\n\"])[" + re.escape("".join(FORMULA_STARTS)) + "]")
 
 
 class UnsafeCell(Exception):
@@ -30,7 +34,10 @@ def is_formula_like(cell: str, numeric: bool) -> bool:
 def formula_cells(data: bytes, schema: dict) -> list[tuple[int, str, str]]:
     """(spreadsheet row, column, cell) of every formula-like cell of a CSV file."""
     numeric = {f.get("name") for f in schema.get("fields", []) if f.get("type") in ("integer", "number")}
-    rows = csv.reader(io.StringIO(data.decode("utf-8"), newline=""))
+    text = data.decode("utf-8")
+    if not _MAYBE.search(text):
+        return []
+    rows = csv.reader(io.StringIO(text, newline=""))
     header = next(rows, [])
     return [(line, name, cell) for line, row in enumerate(rows, start=2)
             for name, cell in zip(header, row) if is_formula_like(cell, name in numeric)]
