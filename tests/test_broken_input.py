@@ -145,6 +145,7 @@ def test_a_descriptor_frictionless_fails_on_is_reported_not_raised(pkg, monkeypa
 
     monkeypatch.setattr(frictionless.Package, "validate_descriptor", fails)
     monkeypatch.setattr(frictionless.Resource, "validate", fails)
+    monkeypatch.setenv("DPRK_RELATIONS_PROCESSES", "2")
     monkeypatch.setattr(frictionless_engine.sys, "executable", str(pkg.root / "no-such-python"))
     out = run_cli("validate", pkg.root, "--format", "json")
     assert out.returncode == 1 and "Traceback" not in out.stdout + out.stderr
@@ -166,7 +167,10 @@ def test_frictionless_runs_in_its_own_process_and_finds_what_it_finds_here(pkg, 
     cells[0] = cells[0] + "-X"  # an id the key's pattern does not allow
     rows[1] = ",".join(cells)
     (pkg.root / "raw" / "visits.csv").write_text("\n".join(rows), encoding="utf-8")
+    monkeypatch.setenv("DPRK_RELATIONS_PROCESSES", "2")
     assert check_package(pkg.root)[0].stats["frictionless_fell_back"] is None
+    monkeypatch.setenv("DPRK_RELATIONS_PROCESSES", "1")
+    assert "frictionless_fell_back" not in check_package(pkg.root)[0].stats  # all in this process
     package = load_package(pkg.root)
     raws = read_tables(package)
     apart = frictionless_engine.Background(package)

@@ -196,9 +196,10 @@ def test_a_second_build_at_once_is_refused_clearly(pkg):
             pass
 
 
-def test_a_build_waits_for_frictionless_and_writes_nothing_it_refuses(pkg, tmp_path):
+def test_a_build_waits_for_frictionless_and_writes_nothing_it_refuses(pkg, tmp_path, monkeypatch):
     """Only frictionless, in its second process, checks datapackage.json against the Data Package
     specification: the build makes its release in memory meanwhile, and must drop it."""
+    monkeypatch.setenv("DPRK_RELATIONS_PROCESSES", "2")
     desc = json.loads(pkg.path("datapackage.json").read_text(encoding="utf-8"))
     desc["licenses"] = [{"title": "a license with neither name nor path"}]
     pkg.path("datapackage.json").write_text(json.dumps(desc, indent=2) + "\n", encoding="utf-8")

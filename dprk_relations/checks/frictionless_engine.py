@@ -74,6 +74,21 @@ def check(package: Package, raws: dict[str, RawTable]) -> list:
     return check_cells(package, cells(raws))
 
 
+PROCESSES_VAR = "DPRK_RELATIONS_PROCESSES"
+
+
+def second_process_wanted() -> bool:
+    """A second process pays for itself only where a second core runs it: by default when the
+    machine has two; DPRK_RELATIONS_PROCESSES=1 keeps every check in one process (the test
+    suite does, as its workers keep both cores busy), 2 asks for the second process."""
+    import os
+
+    wanted = os.environ.get(PROCESSES_VAR, "").strip()
+    if wanted in ("1", "2"):
+        return wanted == "2"
+    return len(os.sched_getaffinity(0)) > 1 if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1) > 1
+
+
 class Background:
     """frictionless in a second process, started before this one imports pandas: it
     imports, reads the raw files with the same strict reader, and checks the descriptor

@@ -67,9 +67,10 @@ class Checking:
             return
         self.engines = pick_engines(engine)
         if len(self.engines) > 1:  # first, so that it overlaps everything else, imports included
-            from dprk_relations.checks.frictionless_engine import Background
+            from dprk_relations.checks.frictionless_engine import Background, second_process_wanted
 
-            self.background = Background(package)
+            if second_process_wanted():
+                self.background = Background(package)
         self._check(package, sources, strict)
 
     def __enter__(self) -> "Checking":
