@@ -1,20 +1,33 @@
 """`diff` finds schema and record changes; `release` enforces the version bump they require."""
 
 import json
+import shutil
 
 import pytest
 
-from conftest import run_cli
+from conftest import PACKAGE_PARTS, REPO, Copy, run_cli
 from dprk_relations.stages.build import build
 from dprk_relations.stages.diff import diff
 from dprk_relations.stages.release import ReleaseRefused, release
 
 
-@pytest.fixture
-def published(pkg):
-    result = release(pkg.root, day="2026-11-29")
+@pytest.fixture(scope="module")
+def published_once(tmp_path_factory):
+    """The real package released once as 1.0.0; each test changes its own copy."""
+    root = tmp_path_factory.mktemp("published") / "pkg"
+    root.mkdir()
+    for part in PACKAGE_PARTS:
+        (shutil.copytree if (REPO / part).is_dir() else shutil.copy2)(REPO / part, root / part)
+    result = release(root, day="2026-11-29")
     assert result.version == "1.0.0"
-    return pkg
+    return root
+
+
+@pytest.fixture
+def published(published_once, tmp_path):
+    root = tmp_path / "pkg"
+    shutil.copytree(published_once, root, symlinks=True)
+    return Copy(root)
 
 
 def _schema(pkg, table):
