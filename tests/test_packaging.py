@@ -4,6 +4,8 @@ its own, builds a release and downloads a published one."""
 
 import ast
 import importlib.metadata as md
+import json
+import os
 import re
 import sys
 import tomllib
@@ -71,9 +73,14 @@ def test_the_built_wheel_installs_builds_a_release_and_downloads_one_on_its_own(
     pkg.mkdir()
     for part in ("datapackage.json", "schemas", "raw"):
         (shutil.copytree if (REPO / part).is_dir() else shutil.copy2)(REPO / part, pkg / part)
+    # frictionless in its second process, as on a user's machine with two cores: started from the wheel too
+    apart = {**os.environ, "DPRK_RELATIONS_PROCESSES": "2"}
     out = subprocess.run([str(python), "-m", "dprk_relations", "build", str(pkg), "--out", str(tmp_path / "out")],
-                         capture_output=True, text=True, cwd=tmp_path)
+                         capture_output=True, text=True, cwd=tmp_path, env=apart)
     assert out.returncode == 0 and "built " in out.stdout, out.stdout[-2000:] + out.stderr[-2000:]
+    checked = subprocess.run([str(python), "-m", "dprk_relations", "validate", str(pkg), "--format", "json"],
+                             capture_output=True, text=True, cwd=tmp_path, env=apart)
+    assert json.loads(checked.stdout)["stats"]["frictionless_fell_back"] is None, checked.stderr
     page = next((tmp_path / "out").glob("*/index.html")).read_text(encoding="utf-8")
     assert "--accent:#1f4f8a" in page and "Intl.Collator" in page  # the page templates came with the wheel
     # A published version, from a mirror on 127.0.0.1, into an empty cache: checked against the registry
@@ -86,7 +93,7 @@ def test_the_built_wheel_installs_builds_a_release_and_downloads_one_on_its_own(
     shutil.copy2(REPO / "build" / "1.0.0" / archive, root / "v1.0.0" / archive)
     mirror = Mirror(root)
     try:
-        env = {**__import__("os").environ, "DPRK_RELATIONS_CACHE": str(tmp_path / "cache"),
+        env = {**os.environ, "DPRK_RELATIONS_CACHE": str(tmp_path / "cache"),
                "DPRK_RELATIONS_BASE_URL": mirror.url()}
         got = subprocess.run([str(python), "-m", "dprk_relations", "download", "1.0.0"], capture_output=True,
                              text=True, cwd=tmp_path, env=env)
