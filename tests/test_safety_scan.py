@@ -21,3 +21,16 @@ def test_formula_cells_are_found_at_their_row_and_column_and_signed_numbers_pass
 
 def test_a_clean_table_has_none():
     assert safety.formula_cells(b"a,n,b\nx,-1.5,y\n", SCHEMA) == []
+
+
+def test_rows_are_placed_alike_whether_a_cell_spans_lines_or_not():
+    """A file whose rows are one line each is read line by line, only where a cell could start
+    with a formula character; a cell holding a line break makes it read as a whole: same places."""
+    one_line = ('a,n,b\n'
+                '"http://x.org/a,-b",1,ok\n'   # a comma and a hyphen inside a quoted URL: no cell starts there
+                'x,2,y\n'
+                'z,3,"=HYPERLINK(1)"\n')
+    spanning = one_line.replace("x,2,y", '"x\nwrapped",2,y')
+    assert safety.formula_cells(one_line.encode("utf-8"), SCHEMA) == [(4, "b", "=HYPERLINK(1)")]
+    assert safety.formula_cells(spanning.encode("utf-8"), SCHEMA) == [(4, "b", "=HYPERLINK(1)")]
+    assert safety.formula_cells(b'a,n,b\n"x,=y",1,z\n', SCHEMA) == []

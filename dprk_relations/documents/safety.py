@@ -16,9 +16,11 @@ import re
 from dprk_relations.model.types import PLAIN_NUMBER
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-# Where a cell can start: the file's start, after a delimiter or a line break, or after
-# the quote that opens it. A file with no such character there has no cell to look at.
-_MAYBE = re.compile("(?:^|[,\n\"])[" + re.escape("".join(FORMULA_STARTS)) + "]")
+# Where a cell can start: at the start of the text (_FIRST), or after a delimiter, a line break
+# or the quote that opens it (_MAYBE). A text with no such character there has no cell to look at.
+_STARTS = "[" + re.escape("".join(FORMULA_STARTS)) + "]"
+_FIRST = re.compile(_STARTS)
+_MAYBE = re.compile("[,\n\"]" + _STARTS)
 
 
 class UnsafeCell(Exception):
@@ -35,11 +37,20 @@ def formula_cells(data: bytes, schema: dict) -> list[tuple[int, str, str]]:
     """(spreadsheet row, column, cell) of every formula-like cell of a CSV file."""
     numeric = {f.get("name") for f in schema.get("fields", []) if f.get("type") in ("integer", "number")}
     text = data.decode("utf-8")
-    if not _MAYBE.search(text):
+    if not (_FIRST.match(text) or _MAYBE.search(text)):
         return []
-    rows = csv.reader(io.StringIO(text, newline=""))
-    header = next(rows, [])
-    return [(line, name, cell) for line, row in enumerate(rows, start=2)
+    lines = text.split("\n")
+    if "\r" not in text and all(line.count('"') % 2 == 0 for line in lines):
+        # No quoted cell spans a line break: each line is one row, and only the lines where a cell
+        # could start with such a character need reading (a comma in a quoted URL is not one).
+        header = next(csv.reader(lines[:1]), [])
+        rows = ((i, next(csv.reader([line]))) for i, line in enumerate(lines[1:], start=2)
+                if line and (_FIRST.match(line) or _MAYBE.search(line)))
+    else:
+        reader = csv.reader(io.StringIO(text, newline=""))
+        header = next(reader, [])
+        rows = enumerate(reader, start=2)
+    return [(line, name, cell) for line, row in rows
             for name, cell in zip(header, row) if is_formula_like(cell, name in numeric)]
 
 
