@@ -119,3 +119,33 @@ def test_duckdb_reads_the_same_values_from_parquet(release):
                     "WHERE status = 'occurred' AND date_min >= DATE '2018-01-01'").fetchone()[0]
     v = tables["visits"]
     assert n == int(((v["status"] == "occurred") & (v["date_min"] >= "2018-01-01")).sum()) > 0
+
+
+def test_a_missing_value_in_a_parquet_string_column_is_missing_as_in_the_csv(release, tmp_path):
+    """A string cell that holds one of the schema's missing values (here "") is missing, from either file."""
+    import hashlib
+    import json
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    root = tmp_path / "release"
+    shutil.copytree(release, root)
+    path = root / "data" / "actors.parquet"
+    table = pq.read_table(path)
+    at = next(i for i, f in enumerate(table.schema) if f.type == pa.string() and table.column(i).null_count == 0
+              and f.name != "actor_id")
+    name = table.schema.field(at).name
+    cells = table.column(at).to_pylist()
+    table = table.set_column(at, table.schema.field(at), pa.array([""] + cells[1:], type=pa.string()))
+    pq.write_table(table, path)
+    desc_path = root / "datapackage-parquet.json"
+    desc = json.loads(desc_path.read_text(encoding="utf-8"))
+    data = path.read_bytes()
+    for res in desc["resources"]:
+        if res["path"] == "data/actors.parquet":
+            res["bytes"], res["hash"] = len(data), "sha256:" + hashlib.sha256(data).hexdigest()
+    desc_path.write_text(json.dumps(desc, indent=2), encoding="utf-8")
+    got = dprk_relations.load(root, "actors")[name]
+    assert got.isna().tolist() == [True] + [False] * (len(cells) - 1), name
+    assert got.iloc[1:].tolist() == cells[1:]
