@@ -178,3 +178,23 @@ def test_frictionless_runs_in_its_own_process_and_finds_what_it_finds_here(pkg, 
     assert apart.fell_back is None
     assert found == frictionless_engine.descriptor_problems(package) + frictionless_engine.check(package, raws)
     assert "pattern" in {p.rule for p in found}
+
+
+def test_the_second_process_never_runs_another_copy_of_the_package(pkg, tmp_path, monkeypatch):
+    """A copy found first on the second process's path (another checkout, an older install) is not
+    asked: that process exits, and the check runs in this one."""
+    import shutil
+    from pathlib import Path
+
+    import dprk_relations
+    from dprk_relations.stages.validate import check_package
+
+    other = tmp_path / "other"
+    shutil.copytree(Path(dprk_relations.__file__).parent, other / "dprk_relations",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setenv("PYTHONPATH", str(other))
+    monkeypatch.setenv("DPRK_RELATIONS_PROCESSES", "2")
+    monkeypatch.chdir(tmp_path)  # not the checkout, which a process started here would find first
+    report = check_package(pkg.root)[0]
+    assert report.stats["frictionless_fell_back"].startswith("exit 3"), report.stats["frictionless_fell_back"]
+    assert report.valid

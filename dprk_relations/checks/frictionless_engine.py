@@ -102,8 +102,11 @@ class Background:
     def __init__(self, package: Package):
         self.package = package
         self.fell_back: str | None = None  # why the check ran in this process, if it did
-        here = str(Path(__file__).resolve().parents[2])  # this copy of the package, not another one
-        code = f"import sys; sys.path.insert(0, {here!r}); from {__name__} import main; main()"
+        # The same copy of the package, or none: another one found first on the path exits,
+        # and the check runs here.
+        this = str(Path(__file__).resolve())
+        code = (f"import os, sys, {__name__} as m; "
+                f"sys.exit(3) if os.path.realpath(m.__file__) != {this!r} else m.main()")
         try:
             self._proc = subprocess.Popen([sys.executable, "-c", code, str(package.root.resolve())],
                                           stdout=subprocess.PIPE, stderr=subprocess.PIPE)
