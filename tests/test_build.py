@@ -37,10 +37,9 @@ def test_two_builds_in_different_directories_are_byte_identical(pkg, tmp_path, r
             assert leak not in data, (rel, leak)
 
 
-def test_zip_entries_have_fixed_times_and_order(pkg):
-    result = build(pkg.root)
-    version = result.version
-    with zipfile.ZipFile(result.path / f"dprk-relations-{version}.zip") as zf:
+def test_zip_entries_have_fixed_times_and_order(release):
+    version = json.loads((release / "datapackage.json").read_text())["version"]
+    with zipfile.ZipFile(release / f"dprk-relations-{version}.zip") as zf:
         names = zf.namelist()
         assert names == sorted(names)
         assert all(i.date_time == (1980, 1, 1, 0, 0, 0) for i in zf.infolist())
@@ -55,12 +54,11 @@ def test_rebuild_reports_reproduced(pkg):
     assert f"reproduced {first.version} exactly" in out.stdout
 
 
-def test_a_release_rebuilds_from_its_own_raw_data(pkg, tmp_path):
-    first = build(pkg.root)
-    raw = raw_from_release(first.path, tmp_path / "recovered")
+def test_a_release_rebuilds_from_its_own_raw_data(release, tmp_path):
+    raw = raw_from_release(release, tmp_path / "recovered")
     again = build(raw, out=tmp_path / "rebuilt")
     assert again.status == "built"
-    assert same_tree(first.path, again.path)
+    assert same_tree(release, again.path)
 
 
 def test_invalid_data_stops_the_build_and_writes_nothing(pkg):
@@ -85,14 +83,13 @@ def test_changed_raw_data_never_touches_the_published_release(pkg):
     assert b"Seoul, South Korea" in (preview / "data" / "visits.csv").read_bytes()
 
 
-def test_release_is_a_valid_data_package_for_frictionless(pkg):
-    result = build(pkg.root)
+def test_release_is_a_valid_data_package_for_frictionless(release):
     exe = str(Path(sys.executable).with_name("frictionless"))
-    out = subprocess.run([exe, "validate", "--json", "datapackage.json"], cwd=result.path,
+    out = subprocess.run([exe, "validate", "--json", "datapackage.json"], cwd=release,
                          capture_output=True, text=True)
     report = json.loads(out.stdout)
     assert report["valid"], out.stdout[:3000]
-    desc = json.loads((result.path / "datapackage.json").read_text())
+    desc = json.loads((release / "datapackage.json").read_text())
     for res in desc["resources"]:
         assert res["hash"].startswith("sha256:") and res["bytes"] > 0
         if res["format"] == "csv":
@@ -102,17 +99,16 @@ def test_release_is_a_valid_data_package_for_frictionless(pkg):
                 assert f.get("description"), (res["name"], f["name"])
 
 
-def test_parquet_and_csv_hold_the_same_values(pkg):
+def test_parquet_and_csv_hold_the_same_values(release):
     import pandas as pd
 
-    result = build(pkg.root)
-    desc = json.loads((result.path / "datapackage.json").read_text())
+    desc = json.loads((release / "datapackage.json").read_text())
     for res in desc["resources"]:
         if res["format"] != "csv":
             continue
         name = res["name"]
-        csv_frame = pd.read_csv(result.path / res["path"], dtype=str, keep_default_na=False)
-        table = pq.read_table(result.path / f"data/{name}.parquet")
+        csv_frame = pd.read_csv(release / res["path"], dtype=str, keep_default_na=False)
+        table = pq.read_table(release / f"data/{name}.parquet")
         assert table.column_names == list(csv_frame.columns)
         types = {f["name"]: f.get("type", "string") for f in res["schema"]["fields"]}
         lists = {f["name"]: f["x-separator"] for f in res["schema"]["fields"] if f.get("x-separator")}
@@ -134,20 +130,19 @@ def test_parquet_and_csv_hold_the_same_values(pkg):
                     assert g == w, (name, col)
 
 
-def test_parquet_has_real_types_and_descriptions(pkg):
+def test_parquet_has_real_types_and_descriptions(release):
     import pyarrow as pa
 
-    result = build(pkg.root)
-    schema = pq.read_schema(result.path / "data/visits.parquet")
+    schema = pq.read_schema(release / "data/visits.parquet")
     assert schema.field("date_min").type == pa.date32()
     assert pa.types.is_dictionary(schema.field("visit_type").type)
     assert schema.field("confidence").type.ordered
     assert schema.field("first_visit").type == pa.bool_()
     assert schema.field("source_count").type == pa.int64()
     assert schema.field("visit_id").metadata[b"description"]
-    meta = pq.ParquetFile(result.path / "data/visits.parquet").metadata
+    meta = pq.ParquetFile(release / "data/visits.parquet").metadata
     assert meta.row_group(0).column(0).compression == "ZSTD"
-    aid = pq.read_schema(result.path / "data/aid.parquet")
+    aid = pq.read_schema(release / "data/aid.parquet")
     assert aid.field("amount").type == pa.float64() and aid.field("year_start").type == pa.int64()
 
 
