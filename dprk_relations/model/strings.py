@@ -66,7 +66,9 @@ def is_empty(series: pd.Series) -> np.ndarray:
 
 def is_missing(series: pd.Series, missing_values) -> np.ndarray:
     """The cell is null or one of ``missing_values``."""
-    return (series.isna() | series.isin([str(v) for v in missing_values])).fillna(True).to_numpy(dtype=bool)
+    data = cells(series)
+    markers = pa.array([str(v) for v in missing_values], type=data.type)
+    return to_bool(pc.fill_null(pc.or_kleene(pc.is_null(data), pc.is_in(data, value_set=markers)), True))
 
 
 def via_uniques(series: pd.Series, mask: np.ndarray, fn) -> tuple[np.ndarray, np.ndarray]:
