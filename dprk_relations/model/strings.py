@@ -101,10 +101,11 @@ def search(series: pd.Series, pattern: str) -> np.ndarray:
 
 
 def first_or_last_in(series: pd.Series, first: list[str], last: list[str]) -> np.ndarray:
-    """The first character is in ``first`` or the last one in ``last``."""
-    firsts, lasts = set(first), set(last)
-    return series.map(lambda c: c[:1] in firsts or c[-1:] in lasts, na_action="ignore") \
-        .fillna(False).to_numpy(dtype=bool)
+    """The first character is in ``first`` or the last one in ``last`` (missing cells: False)."""
+    data = cells(series)
+    head, tail = pc.utf8_slice_codeunits(data, 0, 1), pc.utf8_slice_codeunits(data, -1)
+    return to_bool(pc.or_(pc.is_in(head, value_set=pa.array(list(first), type=data.type)),
+                          pc.is_in(tail, value_set=pa.array(list(last), type=data.type))))
 
 
 def lengths(series: pd.Series) -> np.ndarray:
