@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 import re
 import subprocess
 import sys
@@ -81,8 +82,6 @@ def second_process_wanted() -> bool:
     """A second process pays for itself only where a second core runs it: by default when the
     machine has two; DPRK_RELATIONS_PROCESSES=1 keeps every check in one process (the test
     suite does, as its workers keep both cores busy), 2 asks for the second process."""
-    import os
-
     wanted = os.environ.get(PROCESSES_VAR, "").strip()
     if wanted in ("1", "2"):
         return wanted == "2"
@@ -92,8 +91,8 @@ def second_process_wanted() -> bool:
 class Background:
     """frictionless in a second process, started before this one imports pandas: it
     imports, reads the raw files with the same strict reader, and checks the descriptor
-    and every row while this process runs pandera and the rules (about 0.7 s of the
-    1.3 s a validate of the real data takes, hidden on a machine with two cores).
+    and every row while this process runs pandera and the rules (on the real data, about
+    0.6 s that a machine with two cores hides; docs/performance.md has the measurements).
 
     It needs no pandas, so it starts fast; whatever stops it (no second process, a
     crash, output it cannot parse), :meth:`problems` does the same check here instead.

@@ -180,7 +180,6 @@ def build(package_dir=".", out=None, sources=None, engine="auto", strict=False,
     holds (datapackage.json, CHANGELOG.md); `release` passes new ones.
     """
     from dprk_relations.documents.files import sha256_hex
-
     from dprk_relations.stages.derive import derive
     from dprk_relations.stages.validate import Checking
 
