@@ -114,7 +114,7 @@ def _typed(series: pd.Series, field: dict, missing: list) -> pd.Series:
         kind = field_type(field)
     except ValueError as exc:
         raise LoadError(str(exc)) from None
-    if series.dtype == object or pd.api.types.is_string_dtype(series.dtype):
+    if series.dtype == object or pd.api.types.is_string_dtype(series.dtype):  # a missing value is missing
         hit = series.isin(missing)
         if hit.any():
             series = series.astype(object).where(~hit, None)
@@ -137,19 +137,9 @@ def _frame(root: Path, res: dict, parquet: dict | None) -> pd.DataFrame:
             table = pq.read_table(io.BytesIO(data))
         except (ArrowException, OSError, ValueError) as exc:  # the bytes are in memory: OSError is corruption
             raise LoadError(f"{parquet.get('path')}: not a readable Parquet file ({str(exc)[:200]})") from None
-        import pyarrow as pa
-        import pyarrow.compute as pc
-
         from dprk_relations.model.types import arrow_to_pandas
 
-        # A string cell holding a missing value is missing, as in the CSV: found here, in Arrow,
-        # so that the columns need no look in pandas.
-        markers = pa.array([str(v) for v in missing], type=pa.string())
-        for i, col in enumerate(table.columns):
-            if pa.types.is_string(col.type) and pc.any(pc.is_in(col, value_set=markers)).as_py():
-                table = table.set_column(i, table.field(i), pc.if_else(pc.is_in(col, value_set=markers), None, col))
         raw = table.to_pandas(types_mapper=arrow_to_pandas().get, date_as_object=False)
-        missing = []
     else:
         raw = pd.read_csv(io.BytesIO(_checked_bytes(root, res)), dtype=str, keep_default_na=False, na_filter=False,
                           encoding="utf-8")

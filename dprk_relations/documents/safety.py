@@ -16,8 +16,8 @@ import re
 from dprk_relations.model.types import PLAIN_NUMBER
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-# Where a cell can start: at the start of the text (_FIRST), or after a delimiter, a line break
-# or the quote that opens it (_MAYBE). A text with no such character there has no cell to look at.
+# Where a cell can start: at the start of a line (_FIRST), or after a delimiter, a line break or
+# the quote that opens it (_MAYBE). A file with no such character there has no cell to look at.
 _STARTS = "[" + re.escape("".join(FORMULA_STARTS)) + "]"
 _FIRST = re.compile(_STARTS)
 _MAYBE = re.compile("[,\n\"]" + _STARTS)
@@ -37,7 +37,7 @@ def formula_cells(data: bytes, schema: dict) -> list[tuple[int, str, str]]:
     """(spreadsheet row, column, cell) of every formula-like cell of a CSV file."""
     numeric = {f.get("name") for f in schema.get("fields", []) if f.get("type") in ("integer", "number")}
     text = data.decode("utf-8")
-    if not (_FIRST.match(text) or _MAYBE.search(text)):
+    if not _MAYBE.search(text):  # the file's first line is the header, which is not checked
         return []
     lines = text.split("\n")
     if "\r" not in text and all(line.count('"') % 2 == 0 for line in lines):

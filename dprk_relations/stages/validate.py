@@ -106,7 +106,7 @@ class Checking:
             report.add(raw.problems)
         rows = sum(len(r.rows) for r in raws.values() if r.usable)
         typed = {name: Typed(raw) for name, raw in raws.items() if raw.usable}
-        if self.background is None and "frictionless" in engines:  # one engine alone: in this process
+        if self.background is None and "frictionless" in engines:  # no second process: frictionless here
             from dprk_relations.checks import frictionless_engine
 
             report.add(frictionless_engine.descriptor_problems(package) + frictionless_engine.check(package, raws))
