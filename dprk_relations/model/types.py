@@ -267,8 +267,8 @@ def field_type(field: dict) -> FieldType:
 
 def csv_cells(col: pd.Series, field: dict) -> pd.Series:
     """A typed column as the strings its CSV cells hold ("" when missing)."""
-    present = col.notna()
-    cells = pd.Series("", index=col.index, dtype=object)
-    if present.any():
-        cells[present] = field_type(field).spell(col[present], field).astype(object)
-    return cells
+    present = col.notna().to_numpy(dtype=bool)
+    cells = np.full(len(col), "", dtype=object)
+    if present.any():  # numpy, not a pandas setitem: the release's biggest columns pass here
+        cells[present] = field_type(field).spell(col[present], field).to_numpy(dtype=object)
+    return pd.Series(cells, index=col.index, dtype=object)
