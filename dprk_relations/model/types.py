@@ -176,6 +176,15 @@ def _levels(field: dict) -> list[str]:
     return [str(v) for v in (field.get("constraints") or {}).get("enum", [])]
 
 
+def _codes(cells: pd.Series, field: dict) -> pa.Array:
+    """Each cell's place among the field's levels (the first, if a level repeats); a value
+    that is no level raises KeyError."""
+    place: dict[str, int] = {}
+    for i, level in enumerate(_levels(field)):
+        place.setdefault(level, i)
+    return pa.array([None if v is None else place[v] for v in _from_strings(cells)], type=pa.int32())
+
+
 def _from_strings(cells: pd.Series) -> pd.Series:
     return cells.astype(object).where(cells.notna(), None)
 
@@ -221,9 +230,8 @@ TYPES: dict[str, FieldType] = {t.name: t for t in (
     # A string field with categories (constraints.enum): ordered where the schema says so.
     FieldType("category", "category", "readr::col_factor(", lambda f: pa.dictionary(pa.int32(), pa.string(),
                                                                                       bool(f.get("categoriesOrdered"))),
-              lambda c, f: pa.DictionaryArray.from_arrays(
-                  pa.array([None if v is None else _levels(f).index(v) for v in _from_strings(c)], type=pa.int32()),
-                  pa.array(_levels(f), type=pa.string()), ordered=bool(f.get("categoriesOrdered"))),
+              lambda c, f: pa.DictionaryArray.from_arrays(_codes(c, f), pa.array(_levels(f), type=pa.string()),
+                                                          ordered=bool(f.get("categoriesOrdered"))),
               lambda c, f: c.astype(object), _to_category),
     # A string field whose cells list values (x-separator): a list column in Parquet and in pandas.
     FieldType("list", "object", "readr::col_character()", lambda f: pa.list_(pa.string()),
