@@ -23,8 +23,7 @@ import pandas as pd
 import pytest
 
 import dprk_relations
-from conftest import PACKAGE_PARTS, REPO
-from dprk_relations.stages.build import build
+from conftest import REPO
 
 # Run before the code under test: whatever tries to import dprk_relations fails, as it
 # would for a researcher without it; the folder is on sys.path as for `python` run there.
@@ -36,14 +35,9 @@ PLAIN = textwrap.dedent("""
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("pkg")
-    for part in PACKAGE_PARTS:
-        src = REPO / part
-        (shutil.copytree if src.is_dir() else shutil.copy2)(src, root / part)
-    result = build(root)
-    assert result.status == "built", result
-    return result.path
+def built(release) -> Path:
+    """The session's build of the real package (read only here: tests that change it copy it)."""
+    return release
 
 
 @pytest.fixture(scope="module")

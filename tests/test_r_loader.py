@@ -18,30 +18,17 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from conftest import PACKAGE_PARTS, REPO, Copy
-from dprk_relations import build  # the public API, whichever module holds it
+from conftest import REPO, Copy
 
 LOADER = REPO / "datapackage" / "load.R"
 INT32_MAX = 2**31 - 1  # R's integer range is +-(2^31 - 1); -2^31 is NA_integer_
 
 
-@pytest.fixture(scope="module")
-def built(tmp_path_factory) -> Path:
-    """One build of a copy of the real package, as the `pkg` fixture makes it.
-    `pkg` is per test, and building per test would cost most of the run time."""
-    root = tmp_path_factory.mktemp("pkg")
-    for part in PACKAGE_PARTS:
-        src = REPO / part
-        (shutil.copytree if src.is_dir() else shutil.copy2)(src, root / part)
-    result = build(root)
-    assert result.status == "built", result
-    return result.path
-
-
 @pytest.fixture
-def release(built, tmp_path) -> Path:
-    """A fresh copy of the built release that a test may damage."""
-    return Path(shutil.copytree(built, tmp_path / built.name))
+def release(release, tmp_path) -> Path:
+    """A fresh copy of the session's build of the real package (conftest's ``release``),
+    which a test may damage: building per test would cost most of the run time."""
+    return Path(shutil.copytree(release, tmp_path / release.name))
 
 
 def run_r(rscript: str, *args, cwd=None) -> subprocess.CompletedProcess:

@@ -1,6 +1,5 @@
 """`verify` on a downloaded release: any flipped byte, any path that escapes, fails."""
 
-import io
 import json
 import os
 import re
@@ -10,17 +9,13 @@ import zipfile
 import pytest
 
 from conftest import run_cli
-from dprk_relations.stages.build import build
 from dprk_relations.stages.verify import verify
 
 
 @pytest.fixture(scope="module")
-def release_dir(tmp_path_factory, repo):
-    root = tmp_path_factory.mktemp("rel")
-    for part in ("datapackage.json", "schemas", "raw"):
-        src = repo / part
-        (shutil.copytree if src.is_dir() else shutil.copy2)(src, root / part)
-    return build(root).path
+def release_dir(release):
+    """The session's build of the real package; a test that damages it damages a copy."""
+    return release
 
 
 def test_a_clean_release_verifies_as_directory_and_zip(release_dir):
