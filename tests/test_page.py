@@ -363,7 +363,9 @@ def test_page_renders_title_version_citation_and_downloads(release, descriptor, 
     assert page.locator(".masthead .badge").inner_text() == f"Version {descriptor['version']}"
     assert page.locator("#citation-text").inner_text() == citation_text(descriptor)
     page.locator("button[data-copy=citation-text]").click()  # the citation box copies its text
-    page.wait_for_function("document.querySelector('button[data-copy=citation-text]').textContent === 'Copied'")
+    # expect() polls from Playwright's own world: a wait_for_function string is eval'd in the page,
+    # which the page's Content-Security-Policy refuses whenever the first check comes too early.
+    expect(page.locator("button[data-copy=citation-text]")).to_have_text("Copied")
     assert page.evaluate("navigator.clipboard.readText()") == citation_text(descriptor)
 
     # Every file written before the page is listed with a working relative link, its size and its sha256.
