@@ -59,7 +59,7 @@ def _examples(rt, name: str, n: int = 3, width: int = 40) -> str:
     Read from a prefix of the column that grows eightfold until it holds ``n`` of them (or is the
     whole column), so a long column costs no more than its first rows as a rule. A plain loop
     over that prefix: a pandas call per column cost more than the loop, 253 columns a build."""
-    total, size, seen = len(rt.strings), 64, []
+    total, size = len(rt.strings), 64
     while True:
         seen = []  # in order of appearance
         prefix = (rt.strings[name].iloc[:size] if name in rt.strings.columns  # raw: strings already
