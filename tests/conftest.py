@@ -1,4 +1,5 @@
-"""Shared fixtures: the real package, broken copies of it, and the source texts."""
+"""Shared fixtures: the sample of the real package (sample.py), broken copies of it, its
+release and the whole real package's, and the source texts."""
 
 from __future__ import annotations
 
@@ -41,15 +42,37 @@ def repo() -> Path:
 
 
 @pytest.fixture(scope="session")
-def release(tmp_path_factory, repo) -> Path:
-    """A release built from a copy of the raw data; tests only read it (copy it to change it)."""
+def sample(tmp_path_factory) -> Path:
+    """The sample of the real package that the tests of behaviour run on (see sample.py)."""
+    from sample import sample_package
+
+    root = tmp_path_factory.mktemp("sample") / "pkg"
+    sample_package(REPO, root)
+    return root
+
+
+def copy_package(src: Path, dest: Path) -> Path:
+    dest.mkdir(parents=True, exist_ok=True)
+    for part in PACKAGE_PARTS:
+        (shutil.copytree if (src / part).is_dir() else shutil.copy2)(src / part, dest / part)
+    return dest
+
+
+@pytest.fixture(scope="session")
+def release(tmp_path_factory, sample) -> Path:
+    """A release built from a copy of the sample; tests only read it (copy it to change it)."""
     from dprk_relations.stages.build import build
 
-    root = tmp_path_factory.mktemp("pkg")
-    for part in PACKAGE_PARTS:
-        src = repo / part
-        (shutil.copytree if src.is_dir() else shutil.copy2)(src, root / part)
-    return build(root).path
+    return build(copy_package(sample, tmp_path_factory.mktemp("pkg"))).path
+
+
+@pytest.fixture(scope="session")
+def real_release(tmp_path_factory, repo) -> Path:
+    """A release built from a copy of the whole real package, for the tests of what the
+    real data's release says (its counts); tests only read it."""
+    from dprk_relations.stages.build import build
+
+    return build(copy_package(repo, tmp_path_factory.mktemp("real"))).path
 
 
 @pytest.fixture(scope="session")
@@ -109,16 +132,9 @@ class Copy:
 
 
 @pytest.fixture
-def pkg(tmp_path) -> Copy:
-    root = tmp_path / "pkg"
-    root.mkdir()
-    for part in PACKAGE_PARTS:
-        src = REPO / part
-        if src.is_dir():
-            shutil.copytree(src, root / part)
-        else:
-            shutil.copy2(src, root / part)
-    return Copy(root)
+def pkg(tmp_path, sample) -> Copy:
+    """A throw-away copy of the sample."""
+    return Copy(copy_package(sample, tmp_path / "pkg"))
 
 
 class Result:

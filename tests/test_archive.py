@@ -36,7 +36,7 @@ PLAIN = textwrap.dedent("""
 
 @pytest.fixture(scope="module")
 def built(release) -> Path:
-    """The session's build of the real package (read only here: tests that change it copy it)."""
+    """The session's build of the sample (read only here: tests that change it copy it)."""
     return release
 
 

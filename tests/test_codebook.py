@@ -60,17 +60,17 @@ def test_an_undocumented_field_fails_the_build(repo):
         codebook({"version": "x"}, tables)
 
 
-def test_the_visit_counts_follow_the_data(release):
+def test_the_visit_counts_follow_the_data(real_release):
     """The codebook's table of visits by dyad and decade, against a count made here from the CSV files."""
     import csv
     import re
 
-    text = (release / "codebook.md").read_text(encoding="utf-8")
+    text = (real_release / "codebook.md").read_text(encoding="utf-8")
     section = text[text.index("## Visits by dyad, direction and decade"):]
-    state = {r["actor_id"]: r["state_id"] for r in csv.DictReader(open(release / "data/actors.csv", encoding="utf-8"))}
+    state = {r["actor_id"]: r["state_id"] for r in csv.DictReader(open(real_release / "data/actors.csv", encoding="utf-8"))}
     partners = {"chn", "sun", "rus", "kor", "usa"}
     expected = {"leader": 0, "envoy": 0}
-    for v in csv.DictReader(open(release / "data/visits.csv", encoding="utf-8")):
+    for v in csv.DictReader(open(real_release / "data/visits.csv", encoding="utf-8")):
         if v["status"] != "occurred":
             continue
         mine, host = state.get(v["visitor_id"]), v["host_id"]
@@ -100,16 +100,16 @@ def _read_first(release) -> str:
     return text[text.index("## Read this first"):text.index("## Tables")]
 
 
-def test_read_this_first_comes_before_the_tables_and_names_every_visit_status(release):
-    text = (release / "codebook.md").read_text(encoding="utf-8")
+def test_read_this_first_comes_before_the_tables_and_names_every_visit_status(real_release):
+    text = (real_release / "codebook.md").read_text(encoding="utf-8")
     assert text.index("Cite as:") < text.index("## Read this first") < text.index("## Tables")
-    section = _read_first(release)
-    schema = json.loads((release / "datapackage.json").read_text())
+    section = _read_first(real_release)
+    schema = json.loads((real_release / "datapackage.json").read_text())
     visits = next(r for r in schema["resources"] if r["name"] == "visits")["schema"]
     statuses = next(f for f in visits["fields"] if f["name"] == "status")["categories"]
     import csv
 
-    rows = list(csv.DictReader(open(release / "data/visits.csv", encoding="utf-8")))
+    rows = list(csv.DictReader(open(real_release / "data/visits.csv", encoding="utf-8")))
     for c in statuses:
         n = sum(r["status"] == c["value"] for r in rows)
         assert f"`{c['value']}` ({c['label']}, {n} row" in section
@@ -156,15 +156,15 @@ def _leader_table(release) -> dict:
     return out
 
 
-def test_the_recipe_gives_the_codebook_table_of_leader_visits(release, capsys):
+def test_the_recipe_gives_the_codebook_table_of_leader_visits(real_release, capsys):
     """The recipe's counts, with the two merges the codebook names, are the table's, cell by cell."""
-    counts = _recipe(release, capsys)
+    counts = _recipe(real_release, capsys)
     assert counts.sum() > 50
     assert counts[("chn_prk", "from-prk", 2010)] == 8 and counts[("prk_sun", "from-prk", 1950)] == 5
     assert counts[("prk_sgp", "from-prk", 2010)] == 1 and counts[("prk_vnm", "from-prk", 2010)] == 1
     partner = {"chn": "China", "sun": "Soviet Union / Russia", "rus": "Soviet Union / Russia",
                "kor": "South Korea", "usa": "United States"}
-    section = _read_first(release)
+    section = _read_first(real_release)
     # the summits the codebook says are counted for another state than their dyad's
     moved = {"prk_sgp": "usa", "prk_vnm": "usa"}
     for dyad, state in moved.items():
@@ -174,4 +174,4 @@ def test_the_recipe_gives_the_codebook_table_of_leader_visits(release, capsys):
         other = moved[dyad] if dyad in moved else next(s for s in dyad.split("_") if s != "prk")
         key = (partner[other], {"from-prk": "from North Korea", "to-prk": "to North Korea"}[direction], int(decade))
         got[key] = got.get(key, 0) + int(n)
-    assert got == _leader_table(release)
+    assert got == _leader_table(real_release)

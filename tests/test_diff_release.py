@@ -5,19 +5,16 @@ import shutil
 
 import pytest
 
-from conftest import PACKAGE_PARTS, REPO, Copy, run_cli
+from conftest import Copy, copy_package, run_cli
 from dprk_relations.stages.build import build
 from dprk_relations.stages.diff import diff
 from dprk_relations.stages.release import ReleaseRefused, release
 
 
 @pytest.fixture(scope="module")
-def published_once(tmp_path_factory):
-    """The real package released once as 1.0.0; each test changes its own copy."""
-    root = tmp_path_factory.mktemp("published") / "pkg"
-    root.mkdir()
-    for part in PACKAGE_PARTS:
-        (shutil.copytree if (REPO / part).is_dir() else shutil.copy2)(REPO / part, root / part)
+def published_once(tmp_path_factory, sample):
+    """The sample released once as 1.0.0; each test changes its own copy."""
+    root = copy_package(sample, tmp_path_factory.mktemp("published") / "pkg")
     result = release(root, day="2026-11-29")
     assert result.version == "1.0.0"
     return root

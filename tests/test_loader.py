@@ -38,9 +38,9 @@ def test_types_come_from_the_schemas(release):
     assert v.attrs["descriptions"]["host_id"] == "The state visited."
 
 
-def test_one_table_by_name_and_unknown_names(release, repo):
+def test_one_table_by_name_and_unknown_names(release, sample):
     visits = dprk_relations.load(release, "visits")
-    assert len(visits) == sum(1 for _ in open(repo / "raw/visits.csv", encoding="utf-8")) - 1
+    assert len(visits) == sum(1 for _ in open(sample / "raw/visits.csv", encoding="utf-8")) - 1
     with pytest.raises(LoadError, match="no table 'visit'"):
         dprk_relations.load(release, "visit")
 

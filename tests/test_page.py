@@ -725,7 +725,7 @@ def test_every_key_and_reference_is_a_link_to_its_record(release, descriptor, op
                     assert hrefs == [href(chosen, value)], (name, col, value)
                 else:
                     assert hrefs == [], (name, col, value)
-    assert linked > 3_000  # ids, references and lists in the rows drawn of every table
+    assert linked > 1_500  # ids, references and lists in the rows drawn of every table
     # and a link leads to a record that exists
     targets = page.eval_on_selector_all("#table-visits a.id", "as => as.map(a => a.getAttribute('href'))")
     for target_href in targets[:40]:

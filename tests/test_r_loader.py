@@ -26,7 +26,7 @@ INT32_MAX = 2**31 - 1  # R's integer range is +-(2^31 - 1); -2^31 is NA_integer_
 
 @pytest.fixture
 def release(release, tmp_path) -> Path:
-    """A fresh copy of the session's build of the real package (conftest's ``release``),
+    """A fresh copy of the session's build of the sample (conftest's ``release``),
     which a test may damage: building per test would cost most of the run time."""
     return Path(shutil.copytree(release, tmp_path / release.name))
 

@@ -120,3 +120,21 @@ def test_no_source_text_is_copied_into_the_project(repo, source_dirs):
             continue
         hits = sum(1 for s in sentences if s in body)
         assert hits <= 0.25 * len(sentences), f"{rel} holds {hits} sentences of a source text"
+
+
+
+def test_the_tests_sample_is_valid_smaller_and_holds_every_category_value(repo, sample, source_dirs):
+    """The tests of behaviour run on sample.py's sample: it must stay valid as the data grows,
+    far smaller than the data (the reason it exists), and as varied (every category value)."""
+    report = validate(sample, sources=source_dirs, strict=True)
+    assert report.valid, report.to_text()
+    sizes = {}
+    for name, table in load_package(repo).tables.items():
+        rows = list(csv.reader(open(repo / table.path, encoding="utf-8", newline="")))
+        kept = list(csv.reader(open(sample / table.path, encoding="utf-8", newline="")))
+        assert kept[0] == rows[0] and {tuple(r) for r in kept} <= {tuple(r) for r in rows}, name
+        for j, field in enumerate(table.fields):
+            if field.enum:
+                assert {r[j] for r in kept[1:]} == {r[j] for r in rows[1:]}, (name, field.name)
+        sizes[name] = (len(kept) - 1, len(rows) - 1)
+    assert sum(k for k, _ in sizes.values()) * 2 < sum(n for _, n in sizes.values()), sizes

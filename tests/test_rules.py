@@ -1,4 +1,4 @@
-"""The rules no Table Schema can state, each broken once in a copy of the real data."""
+"""The rules no Table Schema can state, each broken once in a copy of the sample of the real data."""
 
 import pytest
 

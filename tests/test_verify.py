@@ -14,7 +14,7 @@ from dprk_relations.stages.verify import verify
 
 @pytest.fixture(scope="module")
 def release_dir(release):
-    """The session's build of the real package; a test that damages it damages a copy."""
+    """The session's build of the sample; a test that damages it damages a copy."""
     return release
 
 

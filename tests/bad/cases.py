@@ -4,9 +4,9 @@ problem the validator must report.
 Every case is data: a name, a category, one or more *mutations* applied to a
 fresh copy of the package (bytes, cells, rows, header or JSON), and the
 problem expected at an exact place, ``(rule, file, line, column)``. ``line``
-is a spreadsheet row number, or ``At(column, value)``: the row of the
+is a spreadsheet row number, ``At(column, value)``: the row of the
 unmutated file whose ``column`` holds ``value`` (so the corpus survives new
-records). ``column`` ``None`` means "no column" (a whole-file problem).
+records, and runs on the tests' sample of the package), or ``AfterLast()``. ``column`` ``None`` means "no column" (a whole-file problem).
 
 tests/test_broken_input.py runs every case through the real command line and
 checks exit code 1, the expected problem, a message and a fix for every
@@ -59,6 +59,11 @@ class At:
 
 
 @dataclass(frozen=True)
+class AfterLast:
+    """The spreadsheet row after the last row of the unmutated file (where rows are appended)."""
+
+
+@dataclass(frozen=True)
 class Line:
     """The line of the mutated ``file`` that holds ``text`` (where a JSON parser stops)."""
 
@@ -94,6 +99,8 @@ class Case:
         """Resolve an At() line on the unmutated copy (call before mutating)."""
         if isinstance(self.line, At):
             return pkg.find(self.file, self.line.column, self.line.value) + self.line.offset
+        if isinstance(self.line, AfterLast):
+            return len(pkg.rows(self.file)) + 1
         return self.line
 
     def expected(self, pkg, located) -> tuple:
@@ -260,7 +267,6 @@ def symlink_resource(name: str, target_outside: bool = True) -> Callable:
 REPO = Path(__file__).resolve().parents[2]
 VISIT_COLUMNS = [f["name"] for f in json.loads((REPO / "schemas/visits.json").read_text(encoding="utf-8"))["fields"]]
 AID_COLUMNS = [f["name"] for f in json.loads((REPO / "schemas/aid.json").read_text(encoding="utf-8"))["fields"]]
-AID_ROWS = (REPO / AID).read_text(encoding="utf-8").count("\n")  # header included
 FIRST_VISIT = (REPO / VISITS).read_text(encoding="utf-8").splitlines()[1].split(",")[0]
 COLUMN_INDEX = {c: i for i, c in enumerate(VISIT_COLUMNS)}
 
@@ -305,7 +311,7 @@ CASES: list[Case] = [
     _c("trailing-space-in-header", "spreadsheet", header_of(AID, lambda h: [c + " " if c == "status" else c for c in h]),
        "header", AID, 1, "status ", "the message says to write 'status'"),
     _c("empty-trailing-rows", "spreadsheet",
-       bytes_of(AID, lambda b: b + (b"," * (len(AID_COLUMNS) - 1) + b"\n") * 2), "blank-row", AID, AID_ROWS + 1, None,
+       bytes_of(AID, lambda b: b + (b"," * (len(AID_COLUMNS) - 1) + b"\n") * 2), "blank-row", AID, AfterLast(), None,
        "a spreadsheet exports formatted but empty rows below the data"),
     _c("column-reordered", "spreadsheet", columns_of(VISITS, swap("location", "date")),
        "column-order", VISITS, 1, "date"),
