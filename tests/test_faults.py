@@ -1,8 +1,10 @@
 """Faults: builds and releases killed with SIGKILL at each stage, two builds at
 once, a read-only build/ and a full disk.
 
-Each scenario runs in its own copy of the package, as a real process
-(tests/fault_child.py pauses it at the stage named, where it is killed).
+Each scenario runs in its own copy of the package (the tests' sample, with
+its release LATEST built once here beside the repository's release OLDER),
+as a real process (tests/fault_child.py pauses it at the stage named, where
+it is killed).
 The scenarios run side by side in a module fixture, a few processes at a
 time (DPRK_FAULT_PROCESSES, default 6), so that they share the time the
 processes take; the tests then check what each one left (set
@@ -29,8 +31,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO
-from dprk_relations.stages.build import same_tree
+from conftest import REPO, copy_package
+from dprk_relations.stages.build import build as build_release, same_tree
 from dprk_relations.stages.release import published_versions
 
 PUBLISHED = published_versions(REPO / "build")
@@ -70,15 +72,27 @@ def intact(release: Path) -> bool:
     return all(files.get(rel) == d for rel, d in listed.items()) and all(e.endswith(".zip") for e in extra)
 
 
-def make_package(root: Path, releases=(), change=False, stale_preview=False) -> Path:
+def make_origin(sample: Path, root: Path) -> Path:
+    """What every scenario copies: the sample, the repository's changelog and citation, the
+    repository's release OLDER, and the sample's release LATEST, built here."""
+    copy_package(sample, root)
+    for name in ("CHANGELOG.md", "CITATION.cff"):
+        shutil.copy2(REPO / name, root / name)
+    built = build_release(root)
+    assert (built.status, built.version) == ("built", LATEST), built.status
+    shutil.copytree(REPO / "build" / OLDER, root / "build" / OLDER)
+    return root
+
+
+def make_package(root: Path, origin: Path, releases=(), change=False, stale_preview=False) -> Path:
     root.mkdir(parents=True)
     for part in ("datapackage.json", "schemas", "raw", "CHANGELOG.md", "CITATION.cff"):
-        src = REPO / part
+        src = origin / part
         (shutil.copytree if src.is_dir() else shutil.copy2)(src, root / part)
     for version in releases:
-        shutil.copytree(REPO / "build" / version, root / "build" / version)
+        shutil.copytree(origin / "build" / version, root / "build" / version)
     if stale_preview:
-        shutil.copytree(REPO / "build" / OLDER, root / "build" / "unreleased")
+        shutil.copytree(origin / "build" / OLDER, root / "build" / "unreleased")
     if change:
         import csv
         import io
@@ -136,8 +150,8 @@ KILLS = [
 RECOVERED = [s.name for s in KILLS if s.recover]
 
 
-def _start(s: Scenario, base: Path, cmd_prefix=(), preexec=None, env=None) -> None:
-    s.root = s.root or make_package(base / s.name / "pkg", **s.setup)
+def _start(s: Scenario, base: Path, origin: Path, cmd_prefix=(), preexec=None, env=None) -> None:
+    s.root = s.root or make_package(base / s.name / "pkg", origin, **s.setup)
     (base / s.name).mkdir(exist_ok=True)
     s.marker = base / s.name / "marker"
     args = [a.replace("{pkg}", str(s.root)) for a in s.args]
@@ -232,14 +246,15 @@ def _record_kill(s: Scenario, base: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def runs(tmp_path_factory):
+def runs(tmp_path_factory, sample):
     base = tmp_path_factory.mktemp("faults")
+    origin = make_origin(sample, base / "origin")
     mounts, procs = [], []
     pool = Pool(int(os.environ.get("DPRK_FAULT_PROCESSES", "6")))
     can_mount = not os.environ.get("DPRK_FAULT_NO_MOUNT") and _can_mount(base / "probe")
 
     def started(s, **kw):
-        _start(s, base, **kw)
+        _start(s, base, origin, **kw)
         procs.append(s.proc)
 
     # -- kill each at its stage, then run the command that finishes the job
@@ -279,7 +294,7 @@ def runs(tmp_path_factory):
     outcome = {}
 
     def race_start():
-        root = make_package(base / "race" / "pkg", **NEW)
+        root = make_package(base / "race" / "pkg", origin, **NEW)
         for r in race:
             r.root = root
             started(r)
@@ -345,14 +360,14 @@ def runs(tmp_path_factory):
     if ro is not None:
         for name, setup, args in (("read-only-build", NEW, BUILD), ("read-only-release", PUBLISHABLE, RELEASE)):
             def protect(s):
-                s.root = make_package(base / s.name / "pkg", **s.setup)
+                s.root = make_package(base / s.name / "pkg", origin, **s.setup)
                 (s.root / "build").chmod(0o555)
                 s.before["all"] = tree(s.root)
             disk_job(Scenario(name, setup, args), ro[1], protect, cmd_prefix=ro[0])
     try:
         pool.run(2 * TIMEOUT)
         yield {"kills": {s.name: s for s in KILLS}, "race": (race, outcome.get("holder"), outcome.get("other")),
-               "disk": disk, "can_mount": can_mount, "base": base}
+               "disk": disk, "can_mount": can_mount, "base": base, "origin": origin}
     finally:
         for proc in procs:
             if proc.poll() is None:
@@ -394,8 +409,8 @@ def test_the_next_command_finishes_the_job_and_cleans_up(runs, name):
     assert tree(s.root / "raw") == s.before["raw"]
     for v, t in s.before["published"].items():
         assert tree(build / v) == t
-    if s.setup is NEW:  # the release the repository published, to the byte
-        assert same_tree(build / LATEST, REPO / "build" / LATEST)
+    if s.setup is NEW:  # the release built without a kill, to the byte
+        assert same_tree(build / LATEST, runs["origin"] / "build" / LATEST)
     elif s.setup is CHANGED:
         assert intact(build / "unreleased")
     else:  # a release finished after a kill is the release the killed one was about to put in place
@@ -409,7 +424,7 @@ def test_the_next_command_finishes_the_job_and_cleans_up(runs, name):
 
 def test_a_release_killed_before_datapackage_json_changed_nothing_that_matters(runs):
     s = runs["kills"]["release-changelog-written"]
-    assert s.after_kill["repo"]["datapackage.json"] == (REPO / "datapackage.json").read_bytes()
+    assert s.after_kill["repo"]["datapackage.json"] == (runs["origin"] / "datapackage.json").read_bytes()
     assert NEXT not in s.listing
 
 
@@ -431,7 +446,7 @@ def test_two_builds_at_once_one_builds_the_other_is_told(runs):
     assert "Traceback" not in other.output
     assert holder.returncode == 0 and f"built {LATEST}" in holder.output, holder.output
     build = race[0].root / "build"
-    assert same_tree(build / LATEST, REPO / "build" / LATEST)
+    assert same_tree(build / LATEST, runs["origin"] / "build" / LATEST)
     assert not list(build.glob(".tmp-*"))
 
 
