@@ -1,5 +1,6 @@
 """Fuzzing: arbitrary bytes and mutations of the real files, fed to validate,
-verify and load. The only outcomes allowed are a clean pass or a clean error
+verify and load (the whole pipeline runs on the tests' sample of the package and
+its release, see sample.py; the CSV reader on the real files). The only outcomes allowed are a clean pass or a clean error
 report: a Report (valid or not), a VerifyResult, a LoadError, or exit code
 0, 1 or 2 from the command line. Any other exception, exit code 3 (the
 command's "internal error") or a traceback fails the test.
@@ -30,7 +31,7 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from conftest import PACKAGE_PARTS, REPO, SOURCE_DIRS, run_cli
+from conftest import REPO, SOURCE_DIRS, copy_package, run_cli
 from dprk_relations.model.csvfile import parse_bytes
 from dprk_relations.access.load import LoadError, load
 from dprk_relations.model.package import PackageError, load_package
@@ -42,8 +43,6 @@ LONG = int(os.environ.get("DPRK_FUZZ_EXAMPLES", "0"))
 PACKAGE = load_package(REPO)
 TABLES = sorted(PACKAGE.tables)
 RAW = {name: (REPO / t.path).read_bytes() for name, t in PACKAGE.tables.items()}
-RELEASE = REPO / "build" / PACKAGE.version
-RELEASE_ZIP = RELEASE / f"dprk-relations-{PACKAGE.version}.zip"
 
 
 def budget(ci: int, slow: bool = False):
@@ -187,14 +186,9 @@ def clean_exit(out, allowed=(0, 1, 2)) -> None:
 
 
 @contextmanager
-def package_copy():
+def package_copy(sample: Path):
     with tempfile.TemporaryDirectory(prefix="dprk-fuzz-") as tmp:
-        root = Path(tmp) / "pkg"
-        root.mkdir()
-        for part in PACKAGE_PARTS:
-            src = REPO / part
-            (shutil.copytree if src.is_dir() else shutil.copy2)(src, root / part)
-        yield root
+        yield copy_package(sample, Path(tmp) / "pkg")
 
 
 @contextmanager
@@ -238,12 +232,13 @@ def test_mutated_real_csv_is_read_cleanly(table, mutate, data):
 
 @budget(10, slow=True)
 @given(table=st.sampled_from(TABLES), mutate=st.sampled_from(["bytes", "cells", "arbitrary"]), data=st.data())
-def test_validate_survives_mutated_raw_data(table, mutate, data):
+def test_validate_survives_mutated_raw_data(sample, table, mutate, data):
+    raw = (sample / PACKAGE.tables[table].path).read_bytes()
     if mutate == "arbitrary":
         new = data.draw(st.binary(max_size=2000))
     else:
-        new = data.draw((byte_mutation if mutate == "bytes" else cell_mutation)(RAW[table]))
-    with package_copy() as root:
+        new = data.draw((byte_mutation if mutate == "bytes" else cell_mutation)(raw))
+    with package_copy(sample) as root:
         (root / PACKAGE.tables[table].path).write_bytes(new)
         report = validate(root, sources=SOURCE_DIRS)
         clean_report(report)
@@ -253,9 +248,10 @@ def test_validate_survives_mutated_raw_data(table, mutate, data):
 
 @budget(5, slow=True)
 @given(table=st.sampled_from(TABLES), data=st.data())
-def test_the_validate_command_survives_mutated_raw_data(table, data):
-    new = data.draw(st.one_of(byte_mutation(RAW[table]), cell_mutation(RAW[table])))
-    with package_copy() as root:
+def test_the_validate_command_survives_mutated_raw_data(sample, table, data):
+    raw = (sample / PACKAGE.tables[table].path).read_bytes()
+    new = data.draw(st.one_of(byte_mutation(raw), cell_mutation(raw)))
+    with package_copy(sample) as root:
         (root / PACKAGE.tables[table].path).write_bytes(new)
         before = {p: p.read_bytes() for p in root.rglob("*") if p.is_file()}
         clean_exit(run_cli("validate", root, "--format", "json", "--engine", "pandera"))
@@ -267,14 +263,14 @@ DESCRIPTOR_FILES = ["datapackage.json"] + sorted(f"schemas/{n}.json" for n in TA
 
 @budget(25, slow=True)
 @given(file=st.sampled_from(DESCRIPTOR_FILES), how=st.sampled_from(["json", "bytes"]), data=st.data())
-def test_validate_survives_mutated_descriptor_and_schemas(file, how, data):
-    original = (REPO / file).read_bytes()
+def test_validate_survives_mutated_descriptor_and_schemas(sample, file, how, data):
+    original = (sample / file).read_bytes()
     if how == "json":
         new = json.dumps(data.draw(json_mutation(json.loads(original))), ensure_ascii=False, allow_nan=True)
         new = new.encode("utf-8", "surrogatepass")
     else:
         new = data.draw(byte_mutation(original))
-    with package_copy() as root:
+    with package_copy(sample) as root:
         (root / file).write_bytes(new)
         try:
             load_package(root)
@@ -315,16 +311,20 @@ def test_arbitrary_bytes_as_a_release_zip(tmp_path_factory, data):
     assert not _verify_and_load(path).ok
 
 
+def _zip(release: Path) -> Path:
+    return release / f"dprk-relations-{PACKAGE.version}.zip"
+
+
 @budget(40)
 @given(data=st.data())
-def test_mutated_release_zip(tmp_path_factory, data):
-    original = RELEASE_ZIP.read_bytes()
+def test_mutated_release_zip(tmp_path_factory, release, data):
+    original = _zip(release).read_bytes()
     new = data.draw(byte_mutation(original))
     path = tmp_path_factory.mktemp("zip") / "release.zip"
     path.write_bytes(new)
     result = _verify_and_load(path, cli=data.draw(st.integers(0, 9)) == 0)
     if new != original and result.ok:  # a change that verify accepts must leave every file intact
-        with zipfile.ZipFile(path) as a, zipfile.ZipFile(RELEASE_ZIP) as b:
+        with zipfile.ZipFile(path) as a, zipfile.ZipFile(_zip(release)) as b:
             assert sorted(a.namelist()) == sorted(b.namelist())
             assert all(a.read(n) == b.read(n) for n in b.namelist())
 
@@ -332,7 +332,7 @@ def test_mutated_release_zip(tmp_path_factory, data):
 def _rehash(root: Path) -> None:
     """Make a tampered release self-consistent: sizes and hashes in the descriptor
     and SHA256SUMS match the files, so only the deeper checks can catch it."""
-    (root / RELEASE_ZIP.name).unlink(missing_ok=True)
+    (root / _zip(root).name).unlink(missing_ok=True)
     desc_path = root / "datapackage.json"
     try:
         desc = json.loads(desc_path.read_text(encoding="utf-8"))
@@ -351,9 +351,9 @@ def _rehash(root: Path) -> None:
 
 @budget(10, slow=True)
 @given(target=st.sampled_from(["datapackage.json", "csv", "parquet"]), data=st.data())
-def test_a_self_consistent_tampered_release(tmp_path_factory, target, data):
+def test_a_self_consistent_tampered_release(tmp_path_factory, release, target, data):
     root = tmp_path_factory.mktemp("rel") / "release"
-    shutil.copytree(RELEASE, root)
+    shutil.copytree(release, root)
     if target == "datapackage.json":
         desc = json.loads((root / "datapackage.json").read_text(encoding="utf-8"))
         new = json.dumps(data.draw(json_mutation(desc)), ensure_ascii=False).encode("utf-8", "surrogatepass")
