@@ -11,7 +11,7 @@ import sys
 import tomllib
 from pathlib import Path
 
-from conftest import REPO
+from conftest import REPO, copy_package
 
 
 def test_every_module_the_package_imports_is_a_declared_dependency():
@@ -31,7 +31,7 @@ def test_every_module_the_package_imports_is_a_declared_dependency():
     assert not missing, f"imported but not declared in pyproject.toml: {missing}"
 
 
-def test_the_built_wheel_installs_builds_a_release_and_downloads_one_on_its_own(tmp_path):
+def test_the_built_wheel_installs_builds_a_release_and_downloads_one_on_its_own(tmp_path, sample):
     """The wheel, not the checkout: installed into a fresh virtual environment (its dependencies
     come from this one's site-packages, so that no network is needed), it validates and builds,
     and downloads a published version from a server on 127.0.0.1, checked against the registry
@@ -69,10 +69,7 @@ def test_the_built_wheel_installs_builds_a_release_and_downloads_one_on_its_own(
     where = subprocess.run([str(python), "-c", "import dprk_relations, sys; print(dprk_relations.__file__)"],
                            capture_output=True, text=True, cwd=tmp_path)
     assert where.returncode == 0 and where.stdout.startswith(str(site)), where.stdout + where.stderr
-    pkg = tmp_path / "pkg"
-    pkg.mkdir()
-    for part in ("datapackage.json", "schemas", "raw"):
-        (shutil.copytree if (REPO / part).is_dir() else shutil.copy2)(REPO / part, pkg / part)
+    pkg = copy_package(sample, tmp_path / "pkg")
     # frictionless in its second process, as on a user's machine with two cores: started from the wheel too
     apart = {**os.environ, "DPRK_RELATIONS_PROCESSES": "2"}
     out = subprocess.run([str(python), "-m", "dprk_relations", "build", str(pkg), "--out", str(tmp_path / "out")],
