@@ -6,7 +6,6 @@ import shutil
 import pytest
 
 from conftest import Copy, copy_package, run_cli
-from dprk_relations.stages.build import build
 from dprk_relations.stages.diff import diff
 from dprk_relations.stages.release import ReleaseRefused, release
 
