@@ -151,16 +151,22 @@ def _state(root: Path) -> dict:
             if p.is_file() and ".tmp-" not in p.as_posix() and not p.name == ".lock"}
 
 
-def test_a_killed_build_leaves_the_previous_state_intact(pkg):
+def test_a_killed_build_leaves_the_previous_state_intact(pkg, tmp_path):
+    """Builds killed at eight moments spread over the time a build takes (test_faults kills at each
+    named stage; this kills wherever the clock falls). Each is forked from this process, which has
+    built once, so that every moment falls in the build and none in an interpreter's start."""
+    from fault_child import Forked
+
+    start = time.monotonic()
     published = build(pkg.root)
+    took = time.monotonic() - start
     line = pkg.find("raw/events.csv", "event_id", "1960-china-famine")
     pkg.set_cell("raw/events.csv", line, "confidence", "medium")
     before = _state(pkg.root)
     env = dict(os.environ, PYTHONUNBUFFERED="1")
-    for delay in (0.3, 0.8, 1.2, 1.6, 2.0, 2.4, 2.8, 3.5):
-        proc = subprocess.Popen([sys.executable, "-m", "dprk_relations", "build", str(pkg.root)], env=env,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(delay)
+    for i in range(8):
+        proc = Forked("none", tmp_path / "marker", ["build", str(pkg.root)], tmp_path / "output", tmp_path, env)
+        time.sleep(took * (i + 0.5) / 8)
         proc.send_signal(signal.SIGKILL)
         proc.wait()
         after = _state(pkg.root)

@@ -4,7 +4,10 @@ once, a read-only build/ and a full disk.
 Each scenario runs in its own copy of the package (the tests' sample, with
 its release LATEST built once here beside the repository's release OLDER),
 as a real process (tests/fault_child.py pauses it at the stage named, where
-it is killed).
+it is killed). The processes are forked from this one once it has built
+LATEST, so each costs a build, not an interpreter start and the imports
+(test_cli, test_broken_input and test_fuzz start the command as a user does);
+the two that need another program in front of them (setpriv) are started.
 The scenarios run side by side in a module fixture, a few processes at a
 time (DPRK_FAULT_PROCESSES, default 6), so that they share the time the
 processes take; the tests then check what each one left (set
@@ -32,6 +35,7 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO, copy_package
+from fault_child import Forked
 from dprk_relations.stages.build import build as build_release, same_tree
 from dprk_relations.stages.release import published_versions
 
@@ -115,7 +119,7 @@ class Scenario:
     stage: str = "none"  # where to kill it (none: let it run)
     recover: list | None = None  # the command that finishes the job after the kill
     root: Path | None = None
-    proc: subprocess.Popen | None = None
+    proc: Forked | subprocess.Popen | None = None
     marker: Path | None = None
     reached: bool = False
     before: dict = field(default_factory=dict)
@@ -125,8 +129,7 @@ class Scenario:
     returncode: int | None = None
     output: str = ""
     recovery: subprocess.CompletedProcess | None = None
-    recovery_proc: subprocess.Popen | None = None
-    recovery_files: tuple = ()
+    recovery_proc: Forked | None = None
 
 
 NEW = {"releases": (OLDER,)}  # build/<LATEST> not yet there: build writes it
@@ -157,20 +160,18 @@ def _start(s: Scenario, base: Path, origin: Path, cmd_prefix=(), preexec=None, e
     args = [a.replace("{pkg}", str(s.root)) for a in s.args]
     s.before.update(raw=tree(s.root / "raw"),
                     published={v: tree(s.root / "build" / v) for v in s.setup.get("releases", ())})
-    out = open(base / s.name / "output", "w")
-    s.proc = subprocess.Popen([*cmd_prefix, sys.executable, str(CHILD), s.stage, str(s.marker), "--", *args],
-                              stdout=out, stderr=subprocess.STDOUT, env=env or _env(), preexec_fn=preexec,
-                              cwd=base / s.name)
+    if not cmd_prefix:
+        s.proc = Forked(s.stage, s.marker, args, base / s.name / "output", base / s.name, env or _env(), preexec)
+        return
+    with open(base / s.name / "output", "w") as out:
+        s.proc = subprocess.Popen([*cmd_prefix, sys.executable, str(CHILD), s.stage, str(s.marker), "--", *args],
+                                  stdout=out, stderr=subprocess.STDOUT, env=env or _env(), preexec_fn=preexec,
+                                  cwd=base / s.name)
 
 
 def _finish(s: Scenario, base: Path) -> None:
     s.returncode = s.proc.wait(timeout=TIMEOUT)
     s.output = (base / s.name / "output").read_text()
-
-
-def _run(args, root: Path, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "dprk_relations", *[a.replace("{pkg}", str(root)) for a in args]],
-                          capture_output=True, text=True, env=_env(), cwd=cwd, timeout=TIMEOUT)
 
 
 # -- environments for the disk faults ----------------------------------------------------------
@@ -271,16 +272,13 @@ def runs(tmp_path_factory, sample):
 
     def recover_start(s):
         args = [a.replace("{pkg}", str(s.root)) for a in s.recover]
-        s.recovery_files = (open(base / s.name / "recovery.out", "w"), open(base / s.name / "recovery.err", "w"))
-        s.recovery_proc = subprocess.Popen([sys.executable, "-m", "dprk_relations", *args], stdout=s.recovery_files[0],
-                                           stderr=s.recovery_files[1], env=_env(), cwd=base / s.name)
+        s.recovery_proc = Forked("none", base / s.name / "recovery.marker", args, base / s.name / "recovery.out",
+                                 base / s.name, _env(), errors=base / s.name / "recovery.err")
         procs.append(s.recovery_proc)
 
     def recover_poll(s):
         if s.recovery_proc.poll() is None:
             return False
-        for fh in s.recovery_files:
-            fh.close()
         s.recovery = subprocess.CompletedProcess([], s.recovery_proc.returncode,
                                                  (base / s.name / "recovery.out").read_text(),
                                                  (base / s.name / "recovery.err").read_text())
