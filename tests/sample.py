@@ -4,11 +4,14 @@ The tests that damage, build, release, diff or open a package test what the
 code does, not what the data says; on the whole real data their time grows
 with the census (each validation and each release reads every row). They run
 on this sample instead: every row whose key a test file quotes; for each
-record table, its first rows and a row for every category value, every shape
-of date and every column that is filled anywhere; then, until nothing is added, whatever those rows reference
-(foreign keys and key lists), the citations of every record kept, and what
-those cite. The real data itself is checked by the tests that are about it
-(test_real_data, test_dates, test_published, test_faults, test_readme).
+record table (and the citations), its first rows and a row for every category
+value, every shape of date and every column that is filled anywhere; then,
+until nothing is added, whatever those rows reference (foreign keys and key
+lists), every citation of a record a test names and the first citation of any
+other record kept (every record is cited; more citations add rows that page,
+build and validation go through and no case), and the sources those cite. The
+real data itself is checked by the tests that are about it (test_real_data,
+test_dates, test_published, test_readme).
 """
 
 from __future__ import annotations
@@ -63,7 +66,7 @@ def sample_package(src: Path, dest: Path) -> dict[str, int]:
                  for rule in schema.get("x-rules", []) if rule["rule"] == "list-foreign-key"]
     citing = [(fk["fields"][0], fk["reference"]["resource"]) for fk in schemas["citations"]["foreignKeys"]
               if fk["reference"]["resource"] != "sources"]
-    records = {target for _, target in citing} | {"exchange_rates"}
+    records = {target for _, target in citing} | {"exchange_rates", "citations"}
 
     named = named_in_tests()
     keep = {name: {r[0] for r in rows if r[0] in named} for name, (header, rows) in tables.items()}
@@ -85,7 +88,12 @@ def sample_package(src: Path, dest: Path) -> dict[str, int]:
                     keep[target].update(r[j].split(" ") if many else [r[j]])
         header, rows = tables["citations"]
         at = [(header.index(column), target) for column, target in citing]
-        keep["citations"] |= {r[0] for r in rows if any(r[j] and r[j] in keep[target] for j, target in at)}
+        cited = set()  # every citation of a record a test names, the first of any other record kept
+        for r in rows:
+            record = next(((target, r[j]) for j, target in at if r[j] and r[j] in keep[target]), None)
+            if record and (r[0] in keep["citations"] or record not in cited or record[1] in named):
+                keep["citations"].add(r[0])
+                cited.add(record)
         if sum(map(len, keep.values())) == size:
             break
 
