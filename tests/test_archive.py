@@ -23,7 +23,7 @@ import pandas as pd
 import pytest
 
 import dprk_relations
-from conftest import REPO
+from conftest import REPO, run_cli
 
 # Run before the code under test: whatever tries to import dprk_relations fails, as it
 # would for a researcher without it; the folder is on sys.path as for `python` run there.
@@ -321,9 +321,8 @@ def test_load_refuses_a_parquet_file_its_descriptor_does_not_vouch_for(built, tm
         dprk_relations.load(root, prefer="csv")
 
 
-def _release(root: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "dprk_relations", "release", "--package-dir", str(root),
-                           "--date", "2026-12-01"], capture_output=True, text=True, timeout=600)
+def _release(root: Path):
+    return run_cli("release", "--package-dir", root, "--date", "2026-12-01")
 
 
 def test_release_warns_while_homepage_and_repository_are_unset(pkg):

@@ -20,19 +20,18 @@ def tree(root: Path) -> dict:
     return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 
 
-def test_two_builds_in_different_directories_are_byte_identical(pkg, tmp_path, repo):
+def test_two_builds_in_different_directories_are_byte_identical(pkg, tmp_path, release):
     import shutil
 
     other = tmp_path / "elsewhere" / "deeper"
     shutil.copytree(pkg.root, other)
-    a = build(pkg.root)
-    b = build(other)
-    assert a.status == b.status == "built"
-    ta, tb = tree(a.path), tree(b.path)
+    b = build(other)  # the session's release was built from another copy, in another directory
+    assert b.status == "built"
+    ta, tb = tree(release), tree(b.path)
     assert ta == tb and len(ta) > 20
-    leaks = [str(pkg.root).encode(), str(other).encode(), str(Path.home()).encode(),
+    leaks = [str(release.parent.parent).encode(), str(other).encode(), str(Path.home()).encode(),
              time.strftime("%Y-%m-%dT%H").encode()]
-    for rel, data in ta.items():  # no absolute path, home directory or clock leaks into a file
+    for rel, data in tb.items():  # no absolute path, home directory or clock leaks into a file
         for leak in leaks:
             assert leak not in data, (rel, leak)
 
@@ -47,11 +46,18 @@ def test_zip_entries_have_fixed_times_and_order(release):
         assert f"dprk-relations-{version}/SHA256SUMS" in names
 
 
-def test_rebuild_reports_reproduced(pkg):
-    first = build(pkg.root)
+def _published(pkg, release) -> Path:
+    """The sample's release, as a build of this copy leaves it (test_two_builds: the same bytes)."""
+    import shutil
+
+    return Path(shutil.copytree(release, pkg.root / "build" / release.name))
+
+
+def test_rebuild_reports_reproduced(pkg, release):
+    first = _published(pkg, release)
     out = run_cli("build", pkg.root)
     assert out.returncode == 0
-    assert f"reproduced {first.version} exactly" in out.stdout
+    assert f"reproduced {first.name} exactly" in out.stdout
 
 
 def test_a_release_rebuilds_from_its_own_raw_data(release, tmp_path):
@@ -70,14 +76,14 @@ def test_invalid_data_stops_the_build_and_writes_nothing(pkg):
     assert not (pkg.root / "build").exists() or not any((pkg.root / "build").iterdir())
 
 
-def test_changed_raw_data_never_touches_the_published_release(pkg):
-    published = build(pkg.root)
-    before = tree(published.path)
+def test_changed_raw_data_never_touches_the_published_release(pkg, release):
+    published = _published(pkg, release)
+    before = tree(published)
     line = pkg.find("raw/visits.csv", "visit_id", "2018-03-yang-jiechi-seoul")
     pkg.set_cell("raw/visits.csv", line, "location", "Seoul, South Korea")
     out = run_cli("build", pkg.root)
     assert out.returncode == 0
-    assert tree(published.path) == before
+    assert tree(published) == before
     assert "visits ~1" in out.stdout and "dprk-relations release" in out.stdout
     preview = pkg.root / "build" / "unreleased"
     assert b"Seoul, South Korea" in (preview / "data" / "visits.csv").read_bytes()
