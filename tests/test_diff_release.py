@@ -142,14 +142,15 @@ CHANGES = {
 
 @pytest.mark.parametrize("change", list(CHANGES), ids=lambda f: f.__name__)
 def test_each_kind_of_change_gets_the_right_bump(published, change):
+    """The diff a release makes (diff()'s own, see test_diff_reads_zips_and_release_directories)
+    decides the bump; a smaller one is refused."""
     change(published)
-    d = diff(published.root / "build" / "1.0.0", published.root)
-    assert d.bump == CHANGES[change], d.to_text()
     smaller = {"major": "minor", "minor": "patch"}.get(CHANGES[change])
     if smaller:
         with pytest.raises(ReleaseRefused, match=f"require {CHANGES[change]}"):
             release(published.root, bump=smaller, day="2026-12-01")
     result = release(published.root, day="2026-12-01")
+    assert result.bump == result.diff.bump == CHANGES[change], result.diff.to_text()
     expected = {"major": "2.0.0", "minor": "1.1.0", "patch": "1.0.1"}[CHANGES[change]]
     assert result.version == expected
     assert (published.root / "build" / expected).is_dir() and (published.root / "build" / "1.0.0").is_dir()
@@ -222,11 +223,12 @@ def test_the_changelog_keeps_corrections_apart_from_additions_and_note_revisions
 
 def test_diff_reads_zips_and_release_directories(published):
     correct_value(published)
-    release(published.root, day="2026-12-01")
+    made = release(published.root, day="2026-12-01")
     old = published.root / "build/1.0.0/dprk-relations-1.0.0.zip"
     new = published.root / "build/1.0.1"
     d = diff(old, new)
     assert d.summary() == "events ~1" and d.bump == "patch"
+    assert (made.diff.summary(), made.diff.bump) == (d.summary(), d.bump)  # what release decided on
     assert diff(new, published.root).summary() == "no changes"
 
 
