@@ -41,14 +41,33 @@ def repo() -> Path:
     return REPO
 
 
+def made_once(tmp_path_factory, name: str, make) -> Path:
+    """``make(dir)`` once per run, for every worker: under pytest-xdist the first worker to
+    come makes it in the run's shared temporary directory and the others wait for it there.
+    What it makes is only read (a test copies it to change it)."""
+    import fcntl
+
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        return make(tmp_path_factory.mktemp(name))
+    shared = tmp_path_factory.getbasetemp().parent  # this run's, beside each worker's own
+    with open(shared / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        done = shared / f"{name}.made"
+        if not done.exists():
+            done.write_text(str(make(shared / name)), encoding="utf-8")
+        return Path(done.read_text(encoding="utf-8"))
+
+
 @pytest.fixture(scope="session")
 def sample(tmp_path_factory) -> Path:
     """The sample of the real package that the tests of behaviour run on (see sample.py)."""
     from sample import sample_package
 
-    root = tmp_path_factory.mktemp("sample") / "pkg"
-    sample_package(REPO, root)
-    return root
+    def make(base: Path) -> Path:
+        sample_package(REPO, base / "pkg")
+        return base / "pkg"
+
+    return made_once(tmp_path_factory, "sample", make)
 
 
 def copy_package(src: Path, dest: Path) -> Path:
@@ -63,7 +82,7 @@ def release(tmp_path_factory, sample) -> Path:
     """A release built from a copy of the sample; tests only read it (copy it to change it)."""
     from dprk_relations.stages.build import build
 
-    return build(copy_package(sample, tmp_path_factory.mktemp("pkg"))).path
+    return made_once(tmp_path_factory, "release", lambda base: build(copy_package(sample, base / "pkg")).path)
 
 
 @pytest.fixture(scope="session")
@@ -72,7 +91,7 @@ def real_release(tmp_path_factory, repo) -> Path:
     real data's release says (its counts); tests only read it."""
     from dprk_relations.stages.build import build
 
-    return build(copy_package(repo, tmp_path_factory.mktemp("real"))).path
+    return made_once(tmp_path_factory, "real", lambda base: build(copy_package(repo, base / "pkg")).path)
 
 
 @pytest.fixture(scope="session")
