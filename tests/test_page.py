@@ -369,10 +369,10 @@ def test_page_renders_title_version_citation_and_downloads(release, descriptor, 
     assert page.evaluate("navigator.clipboard.readText()") == citation_text(descriptor)
 
     # Every file written before the page is listed with a working relative link, its size and its sha256.
-    listed = {}
-    for row in page.locator("table.downloads tbody tr:not(.group)").all():
-        cells = row.locator("td").all_inner_texts()
-        listed[row.locator("a").get_attribute("href")] = cells
+    listed = dict(page.eval_on_selector_all(
+        "table.downloads tbody tr:not(.group)",
+        "rows => rows.map(r => [r.querySelector('a').getAttribute('href'), "
+        "Array.from(r.querySelectorAll('td')).map(td => td.innerText)])"))
     expected = sorted(p.relative_to(release).as_posix() for p in release.rglob("*") if p.is_file()
                       and p.name not in ("index.html", "README.md", "SHA256SUMS") and p.suffix != ".zip")
     assert sorted(listed) == expected
@@ -399,8 +399,11 @@ def test_every_table_shows_its_rows(release, descriptor, open_page):
         assert o.page.locator(f"#table-{name} thead th").all_text_contents() == rows[0]
         first = o.page.locator(f"#table-{name} tbody tr").first.locator("td").all_text_contents()
         assert first == rows[1], name
-        others = [p for p in o.page.locator(".panel").all() if p.get_attribute("id") != f"table-{name}"]
-        assert not any(p.is_visible() for p in others)
+        # the other panels hidden, read in one call (Playwright's "visible": a box, not visibility:hidden)
+        shown = o.page.eval_on_selector_all(".panel", "ps => ps.filter(p => { const r = p.getBoundingClientRect(); "
+                                            "return r.width > 0 && r.height > 0 && "
+                                            "getComputedStyle(p).visibility !== 'hidden'; }).map(p => p.id)")
+        assert shown == [f"table-{name}"], (name, shown)
     o.assert_clean()
 
 
