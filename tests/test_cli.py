@@ -1,13 +1,9 @@
 """The command line: exit codes, JSON equal to the API's report, help everywhere."""
 
 import json
-import os
-import platform
 import re
-import subprocess
-import sys
 
-from conftest import REPO, run_cli
+from conftest import run_cli
 from dprk_relations import validate
 from dprk_relations.cli import main
 

@@ -4,9 +4,10 @@ problem the validator must report.
 Every case is data: a name, a category, one or more *mutations* applied to a
 fresh copy of the package (bytes, cells, rows, header or JSON), and the
 problem expected at an exact place, ``(rule, file, line, column)``. ``line``
-is a spreadsheet row number, ``At(column, value)``: the row of the
-unmutated file whose ``column`` holds ``value`` (so the corpus survives new
-records, and runs on the tests' sample of the package), or ``AfterLast()``. ``column`` ``None`` means "no column" (a whole-file problem).
+is a spreadsheet row number; ``At(column, value)``, the row of the unmutated
+file whose ``column`` holds ``value``; or ``AfterLast()``, the row after its
+last (so the corpus survives new records, and runs on the tests' sample of the
+package). ``column`` ``None`` means "no column" (a whole-file problem).
 
 tests/test_broken_input.py runs every case through the real command line and
 checks exit code 1, the expected problem, a message and a fix for every
