@@ -16,6 +16,7 @@ import zlib
 from html import escape as html_escape
 from html.parser import HTMLParser
 from pathlib import Path
+from types import SimpleNamespace
 from urllib.parse import quote
 
 import pytest
@@ -55,24 +56,51 @@ def browser():
         b.close()
 
 
-class Opened:
-    """A page in its own browser context, with every request, console error and dialog recorded.
-    Network requests are also aborted, so a test can never reach the outside."""
+VIEWPORT = {"width": 1280, "height": 900}
 
-    def __init__(self, browser, path: Path, **context):
+
+def new_context(browser, **options):
+    """A browser context whose network requests are aborted, so a test can never reach the outside."""
+    context = browser.new_context(viewport=VIEWPORT, **options)
+    context.route(lambda url: url.startswith(NETWORK), lambda route: route.abort())
+    return context
+
+
+class Tab:
+    """A page whose events go to its current ``log``; dialogs are dismissed."""
+
+    def __init__(self, context):
+        self.page = context.new_page()
+        self.log = SimpleNamespace(requests=[], errors=[], dialogs=[])  # until a file is opened in it
+        self.page.on("request", lambda r: self.log.requests.append(r.url))
+        self.page.on("console", lambda m: self.log.errors.append(f"console {m.type}: {m.text}")
+                     if m.type == "error" else None)
+        self.page.on("pageerror", lambda e: self.log.errors.append(f"page error: {e}"))
+        self.page.on("dialog", lambda d: (self.log.dialogs.append(d.message), d.dismiss()))
+
+
+@pytest.fixture(scope="module")
+def shared_tab(browser):
+    """The page of the tests that need no context options of their own: each test loads its file
+    into it afresh (a new document: nothing of the last test's page is left but the history, and
+    the page keeps nothing in storage). A new context costs Chromium a new renderer process and
+    its first load, about 1.2 CPU-seconds an opening more (docs/performance.md)."""
+    context = new_context(browser)
+    yield Tab(context)
+    context.close()
+
+
+class Opened:
+    """A file loaded in a tab afresh, with what its page did since."""
+
+    def __init__(self, tab: Tab, path: Path):
         self.url = path.resolve().as_uri()
-        self.requests: list[str] = []
-        self.errors: list[str] = []
-        self.dialogs: list[str] = []
-        self.context = browser.new_context(viewport={"width": 1280, "height": 900}, **context)
-        self.context.route(lambda url: url.startswith(NETWORK), lambda route: route.abort())
-        self.page = page = self.context.new_page()
-        page.on("request", lambda r: self.requests.append(r.url))
-        page.on("console", lambda m: self.errors.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
-        page.on("pageerror", lambda e: self.errors.append(f"page error: {e}"))
-        page.on("dialog", lambda d: (self.dialogs.append(d.message), d.dismiss()))
-        page.goto(self.url)
-        page.wait_for_load_state("load")
+        self.page = tab.page
+        self.page.goto("about:blank")  # so that a file the tab shows already (at a #record) is loaded anew
+        self.requests, self.errors, self.dialogs = [], [], []
+        tab.log = self  # from here on, the tab's events are this page's
+        self.page.goto(self.url)
+        self.page.wait_for_load_state("load")
 
     def foreign_requests(self) -> list[str]:
         return [u for u in self.requests
@@ -85,16 +113,20 @@ class Opened:
 
 
 @pytest.fixture
-def open_page(browser):
-    opened: list[Opened] = []
+def open_page(browser, shared_tab):
+    """Load a file: in the module's tab, or in a context of its own when the test asks for
+    options (permissions, a bypassed Content-Security-Policy)."""
+    own: list = []
 
-    def _open(path: Path, **context) -> Opened:
-        opened.append(Opened(browser, path, **context))
-        return opened[-1]
+    def _open(path: Path, **options) -> Opened:
+        if not options:
+            return Opened(shared_tab, path)
+        own.append(new_context(browser, **options))
+        return Opened(Tab(own[-1]), path)
 
     yield _open
-    for o in opened:
-        o.context.close()
+    for context in own:
+        context.close()
 
 
 def visible_rows(page, name: str):
