@@ -4,6 +4,7 @@ release and the whole real package's, and the source texts."""
 from __future__ import annotations
 
 import csv
+import gc
 import io
 import os
 import shutil
@@ -17,6 +18,16 @@ REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
 SOURCE_DIRS = [SHARED / "sources", SHARED / "reference"]
 PACKAGE_PARTS = ("datapackage.json", "schemas", "raw")
+
+
+def pytest_collection_finish(session):
+    """The collector's garbage pass walks every object it tracks, and after collection that is
+    every imported module (pandas, pyarrow, frictionless, matplotlib): freeze them out of it,
+    and run it every 50,000 new containers instead of 700. Interleaved builds and validations
+    of the sample took 8% (frozen) and 14% (both) less processor time (docs/performance.md)."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 20)
 
 
 @pytest.fixture(scope="session", autouse=True)
